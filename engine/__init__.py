@@ -1,0 +1,17 @@
+"""Backprop Explorer's engine: a pure-numpy network in the course's notation.
+
+Public API (stable; code outside this repository relies on it):
+
+    from engine import Network, Stepper, numerical_gradients, presets, train
+
+The engine depends on numpy only (scipy, imported lazily, for L-BFGS).
+"""
+from . import presets
+from .gradcheck import numerical_gradients, relative_difference
+from .network import Network
+from .stepper import Step, Stepper
+from .training import train
+from .validation import MAX_EXAMPLES, MAX_LAYERS, MAX_UNITS
+
+__all__ = ["Network", "Stepper", "Step", "numerical_gradients", "relative_difference",
+           "presets", "train", "MAX_LAYERS", "MAX_UNITS", "MAX_EXAMPLES"]

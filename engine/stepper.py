@@ -1,0 +1,391 @@
+"""Stepper: one iteration of gradient descent, taken one layer at a time.
+
+Each ``step()`` does exactly one thing and says what it did:
+
+* ``forward``      z^(l) = Θ^(l−1) a^(l−1), a^(l) = g(z^(l))   for l = 2..L
+* ``cost``         J(Θ)
+* ``output_delta`` δ^(L)
+* ``hidden_delta`` δ^(l) = (Θ^(l))ᵀ δ^(l+1) .* g'(z^(l))       for l = L−1..2
+* ``accumulate``   Δ^(l) := Δ^(l) + δ^(l+1) (a^(l))ᵀ            for l = L−1..1
+* ``gradient``     D^(l) = Δ^(l)/m + (λ/m) Θ^(l)  (bias column not regularised)
+* ``update``       Θ^(l) := Θ^(l) − α D^(l)
+
+In ``"batch"`` mode each step works on all m examples at once, the matrices
+vectorized as in the notes' "Model representation II".  In ``"per_example"``
+mode it follows the notes' for-loop: forward, δ and Δ for example 1, then
+example 2, ..., and J, D and the update after the last example.
+
+State, keyed by layer number as in the notes (a[1] is X):
+
+* ``a[l]`` (l = 1..L), ``z[l]`` and ``delta[l]`` (l = 2..L): (m, s_l) arrays,
+  row i for example i, bias unit not included (a_0 = 1 always);
+* ``Delta[l]`` and ``D[l]`` (l = 1..L−1): shaped like Θ^(l);
+* ``J``: the cost.
+
+A value not computed yet in the current iteration is NaN: whole arrays at
+the start of an iteration, single rows for the examples the per-example loop
+has not reached.  a[1] = X is known from the start.  Δ^(l) is NaN until its
+first accumulation (the notes' "set Δ = 0" happens as part of that step).
+
+Every array handed out is read-only, and each step makes new arrays rather
+than changing old ones, so a history of earlier states costs only what each
+step made.  ``back()`` restores the previous state bit for bit.  The history
+holds at most ``max_history`` states (default 1000) and at most
+``max_history_bytes`` of arrays made by those steps (default 256 MB); the
+oldest states are dropped first, but the last step can always be undone.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+
+from . import backprop, validation
+from .network import Network
+
+MODES = ("batch", "per_example")
+PHASES = ("forward", "cost", "backward", "accumulate", "update")
+_PHASE_OF_KIND = {"forward": "forward", "cost": "cost", "output_delta": "backward",
+                  "hidden_delta": "backward", "accumulate": "accumulate",
+                  "gradient": "update", "update": "update"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry of an iteration's schedule: what is done, to which layer and example."""
+    kind: str                   # forward, cost, output_delta, hidden_delta, accumulate, gradient, update
+    layer: int | None = None    # the layer whose values the step computes (Θ's l for accumulate)
+    example: int | None = None  # 0-based example index in per-example mode, else None
+
+    @property
+    def phase(self) -> str:
+        """forward, cost, backward, accumulate or update (forming D counts as update)."""
+        return _PHASE_OF_KIND[self.kind]
+
+
+@dataclass(frozen=True)
+class _State:
+    net: Network
+    iteration: int            # 1-based number of the iteration in progress
+    position: int             # index in the schedule of the last step taken; −1 before any
+    a: dict
+    z: dict
+    delta: dict
+    Delta: dict
+    D: dict
+    J: float = float("nan")
+    description: str = ""
+    made_bytes: int = field(default=0)  # bytes of the arrays the step that led here created
+
+
+def _frozen(array):
+    array.flags.writeable = False
+    return array
+
+
+class Stepper:
+    """Stepper(net, X, Y, learning_rate=α, mode="batch" | "per_example")."""
+
+    def __init__(self, net, X, Y, learning_rate=0.5, mode="batch",
+                 max_history=1000, max_history_bytes=256 * 2**20):
+        if not isinstance(net, Network):
+            raise ValueError(f"Stepper needs an engine Network, got {type(net).__name__}.")
+        if mode not in MODES:
+            raise ValueError(f"Unknown mode {mode!r}: choose one of {', '.join(MODES)}.")
+        self._X, self._Y = net.check_data(X, Y)
+        _frozen(self._X)
+        _frozen(self._Y)
+        self.learning_rate = validation.finite_number(
+            learning_rate, "The learning rate α", strictly_positive=True)
+        self.mode = mode
+        self.max_history = validation.whole_number(max_history, "max_history", minimum=1)
+        self.max_history_bytes = validation.whole_number(max_history_bytes, "max_history_bytes", minimum=0)
+        self._initial_net = net
+        self._schedule = self._make_schedule(net.L, self.m)
+        # One shared all-NaN array per shape marks "not computed yet"; it is
+        # read-only, so every fresh iteration can point at the same one.
+        self._blank = {}
+        self._history: deque[_State] = deque()
+        self._history_bytes = 0
+        self._state = self._fresh_iteration(net, iteration=1)
+
+    # ---- the schedule -------------------------------------------------------
+    def _make_schedule(self, L: int, m: int) -> tuple[Step, ...]:
+        def one_pass(i):
+            return ([Step("forward", l, i) for l in range(2, L + 1)]
+                    + ([Step("cost")] if i is None else [])
+                    + [Step("output_delta", L, i)]
+                    + [Step("hidden_delta", l, i) for l in range(L - 1, 1, -1)]
+                    + [Step("accumulate", l, i) for l in range(L - 1, 0, -1)])
+        if self.mode == "batch":
+            steps = one_pass(None)
+        else:
+            steps = [s for i in range(m) for s in one_pass(i)] + [Step("cost")]
+        return tuple(steps + [Step("gradient"), Step("update")])
+
+    @property
+    def schedule(self) -> tuple[Step, ...]:
+        """Every step of one iteration, in order."""
+        return self._schedule
+
+    @property
+    def steps_per_iteration(self) -> int:
+        return len(self._schedule)
+
+    # ---- read-only views of the state ------------------------------------------
+    @property
+    def network(self) -> Network:
+        """The network with the current weights (updated after each ``update`` step)."""
+        return self._state.net
+
+    @property
+    def X(self):
+        return self._X
+
+    @property
+    def Y(self):
+        """Targets as an (m, K) array (class labels are one-hot encoded)."""
+        return self._Y
+
+    @property
+    def m(self) -> int:
+        return self._X.shape[0]
+
+    @property
+    def L(self) -> int:
+        return self._state.net.L
+
+    @property
+    def a(self):
+        return MappingProxyType(self._state.a)
+
+    @property
+    def z(self):
+        return MappingProxyType(self._state.z)
+
+    @property
+    def delta(self):
+        return MappingProxyType(self._state.delta)
+
+    @property
+    def Delta(self):
+        return MappingProxyType(self._state.Delta)
+
+    @property
+    def D(self):
+        return MappingProxyType(self._state.D)
+
+    @property
+    def J(self) -> float:
+        """The cost J(Θ) of this iteration, NaN until its ``cost`` step."""
+        return self._state.J
+
+    @property
+    def iteration(self) -> int:
+        """1-based number of the iteration the last step belongs to."""
+        return self._state.iteration
+
+    @property
+    def position(self) -> int:
+        """How many steps of the current iteration have been taken."""
+        return self._state.position + 1
+
+    @property
+    def last_step(self) -> Step | None:
+        p = self._state.position
+        return self._schedule[p] if p >= 0 else None
+
+    @property
+    def next_step(self) -> Step:
+        p = self._state.position
+        return self._schedule[0] if p == len(self._schedule) - 1 else self._schedule[p + 1]
+
+    @property
+    def phase(self) -> str | None:
+        """Phase of the last step: forward, cost, backward, accumulate, update (None before any)."""
+        step = self.last_step
+        return step.phase if step else None
+
+    @property
+    def kind(self) -> str | None:
+        step = self.last_step
+        return step.kind if step else None
+
+    @property
+    def layer(self) -> int | None:
+        step = self.last_step
+        return step.layer if step else None
+
+    @property
+    def example(self) -> int | None:
+        """0-based index of the example the per-example loop is on (None in batch mode)."""
+        if self.mode == "batch":
+            return None
+        step = self.last_step or self.next_step
+        if step.example is None:  # cost, gradient and update come after the last example
+            return self.m - 1
+        return step.example
+
+    @property
+    def iteration_complete(self) -> bool:
+        return self._state.position == len(self._schedule) - 1
+
+    @property
+    def description(self) -> str:
+        """One line on the step just taken, with its equation in the notes' notation."""
+        return self._state.description
+
+    @property
+    def can_go_back(self) -> bool:
+        return bool(self._history)
+
+    @property
+    def history_length(self) -> int:
+        return len(self._history)
+
+    # ---- moving -----------------------------------------------------------------
+    def step(self) -> Step:
+        """Take the next step and return it."""
+        state = self._state
+        if self.iteration_complete:
+            state = self._fresh_iteration(state.net, state.iteration + 1)
+        position = state.position + 1
+        step = self._schedule[position]
+        new_state = getattr(self, "_do_" + step.kind)(state, step)
+        self._push(replace(new_state, position=position))
+        return step
+
+    def back(self) -> bool:
+        """Undo the last step (or reset), exactly.  False when there is nothing to undo."""
+        if not self._history:
+            return False
+        self._state = self._history.pop()
+        self._history_bytes -= self._state.made_bytes
+        return True
+
+    def reset(self):
+        """Back to the starting weights and an untouched first iteration (undoable)."""
+        self._push(self._fresh_iteration(self._initial_net, iteration=1))
+
+    def run_iteration(self) -> Step:
+        """Step until an update has been applied: finishes the current iteration,
+        or runs a whole new one when the current one is already complete."""
+        step = self.step()
+        while step.kind != "update":
+            step = self.step()
+        return step
+
+    def _push(self, new_state):
+        # The history's size is what the steps leading to its states made; the
+        # arrays those states share with later ones are not counted twice.
+        self._history.append(self._state)
+        self._history_bytes += self._state.made_bytes
+        self._state = new_state
+        # One undo is always kept, however large the step.
+        while len(self._history) > self.max_history or (
+                len(self._history) > 1 and self._history_bytes > self.max_history_bytes):
+            self._history_bytes -= self._history.popleft().made_bytes
+
+    # ---- the steps ------------------------------------------------------------
+    def _nan(self, shape):
+        if shape not in self._blank:
+            self._blank[shape] = _frozen(np.full(shape, np.nan))
+        return self._blank[shape]
+
+    def _fresh_iteration(self, net, iteration) -> _State:
+        m, sizes = self.m, net.sizes
+        return _State(
+            net=net, iteration=iteration, position=-1,
+            a={1: self._X, **{l: self._nan((m, sizes[l - 1])) for l in range(2, net.L + 1)}},
+            z={l: self._nan((m, sizes[l - 1])) for l in range(2, net.L + 1)},
+            delta={l: self._nan((m, sizes[l - 1])) for l in range(2, net.L + 1)},
+            Delta={l: self._nan(net.theta(l).shape) for l in range(1, net.L)},
+            D={l: self._nan(net.theta(l).shape) for l in range(1, net.L)},
+            description=f"Iteration {iteration} ready: nothing computed yet.")
+
+    def _rows(self, step):
+        """The examples a step works on: all of them, or the one the loop is on."""
+        return slice(None) if step.example is None else slice(step.example, step.example + 1)
+
+    def _write(self, old, rows, values):
+        """A new read-only array equal to ``old`` with ``rows`` replaced."""
+        if rows == slice(None):
+            return _frozen(np.ascontiguousarray(values, dtype=float))
+        new = old.copy()
+        new[rows] = values
+        return _frozen(new)
+
+    def _where(self, step) -> str:
+        if step.example is None:
+            return ""
+        return f", example {step.example + 1} of {self.m}"
+
+    def _do_forward(self, s, step):
+        l, rows = step.layer, self._rows(step)
+        g = s.net.activation(l)
+        z_rows, a_rows = backprop.forward(s.net.theta(l - 1), s.a[l - 1][rows], g.g)
+        z = self._write(s.z[l], rows, z_rows)
+        a = self._write(s.a[l], rows, a_rows)
+        out = " = h_Θ(x)" if l == self.L else ""
+        gname = "softmax" if g.name == "softmax" else "g"
+        text = (f"Forward, layer {l}{self._where(step)}: z^({l}) = Θ^({l - 1}) a^({l - 1}), "
+                f"a^({l}){out} = {gname}(z^({l}))")
+        return replace(s, z={**s.z, l: z}, a={**s.a, l: a}, description=text,
+                       made_bytes=z.nbytes + a.nbytes)
+
+    def _do_cost(self, s, step):
+        L = self.L
+        J = s.net._cost_from_output(s.z[L], s.a[L], self._Y)
+        text = f"Cost: {s.net.loss_function.formula} = {J:.6g}"
+        return replace(s, J=J, description=text, made_bytes=0)
+
+    def _do_output_delta(self, s, step):
+        L, rows = self.L, self._rows(step)
+        loss, g = s.net.loss_function, s.net.activation(L)
+        values = loss.output_delta(s.z[L][rows], s.a[L][rows], self._Y[rows], g.derivative)
+        delta = self._write(s.delta[L], rows, values)
+        rule = f"a^({L}) − y" if loss.delta_is_a_minus_y else f"(a^({L}) − y) .* g'(z^({L}))"
+        text = f"Backward, layer {L} (output){self._where(step)}: δ^({L}) = {rule}"
+        return replace(s, delta={**s.delta, L: delta}, description=text, made_bytes=delta.nbytes)
+
+    def _do_hidden_delta(self, s, step):
+        l, rows = step.layer, self._rows(step)
+        values = backprop.hidden_delta(s.net.theta(l), s.delta[l + 1][rows], s.z[l][rows],
+                                       s.a[l][rows], s.net.activation(l))
+        delta = self._write(s.delta[l], rows, values)
+        text = (f"Backward, layer {l}{self._where(step)}: "
+                f"δ^({l}) = (Θ^({l}))ᵀ δ^({l + 1}) .* g'(z^({l})), bias row dropped")
+        return replace(s, delta={**s.delta, l: delta}, description=text, made_bytes=delta.nbytes)
+
+    def _do_accumulate(self, s, step):
+        l, rows = step.layer, self._rows(step)
+        term = backprop.accumulate(s.delta[l + 1][rows], s.a[l][rows])
+        old = s.Delta[l]
+        first = step.example in (None, 0)  # Δ starts at 0 in each iteration
+        Delta = _frozen(term if first else old + term)
+        if step.example is None:
+            text = (f"Accumulate, layer {l}: Δ^({l}) := Σ_i δ^({l + 1}) (a^({l}))ᵀ "
+                    f"summed over the {self.m} example{'s' if self.m != 1 else ''}")
+        else:
+            text = f"Accumulate, layer {l}{self._where(step)}: Δ^({l}) := Δ^({l}) + δ^({l + 1}) (a^({l}))ᵀ"
+        return replace(s, Delta={**s.Delta, l: Delta}, description=text, made_bytes=Delta.nbytes)
+
+    def _do_gradient(self, s, step):
+        D = {l: _frozen(backprop.gradient(s.Delta[l], s.net.theta(l), s.net.lam, self.m))
+             for l in range(1, self.L)}
+        text = (f"Gradient: D^(l) = Δ^(l)/m + (λ/m) Θ^(l) for every l, bias column unregularised "
+                f"(m = {self.m}, λ = {s.net.lam:g})")
+        return replace(s, D=D, description=text, made_bytes=sum(d.nbytes for d in D.values()))
+
+    def _do_update(self, s, step):
+        alpha = self.learning_rate
+        thetas = [s.net.theta(l) - alpha * s.D[l] for l in range(1, self.L)]
+        if not all(np.all(np.isfinite(t)) for t in thetas):
+            raise ValueError(
+                f"This update would make some weights infinite or NaN, so it was not applied. "
+                f"The learning rate α = {alpha:g} is probably too large: lower it and reset.")
+        net = s.net.with_thetas(thetas)
+        text = f"Update: Θ^(l) := Θ^(l) − α D^(l) for every l (α = {alpha:g})"
+        return replace(s, net=net, description=text, made_bytes=8 * net.n_params)

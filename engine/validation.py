@@ -1,0 +1,122 @@
+"""Input checks that turn bad input into a ValueError a student can act on.
+
+The limits below keep every network drawable and every step fast enough to
+watch; they are documented in the README.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+MAX_LAYERS = 12          # L, counting the input and output layers
+MAX_UNITS = 1024         # s_l for any one layer, bias unit not counted
+MAX_EXAMPLES = 100_000   # m
+
+
+def finite_number(value, name: str, *, minimum=None, strictly_positive=False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}.")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}.")
+    if strictly_positive and value <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {value:g}.")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum:g}, got {value:g}.")
+    return value
+
+
+def whole_number(value, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be a whole number, got {value!r}.")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} can be at most {maximum}, got {value}.")
+    return value
+
+
+def sizes(values) -> list[int]:
+    """Layer sizes s_1..s_L: at least two layers, each with 1..MAX_UNITS units."""
+    try:
+        values = list(values)
+    except TypeError:
+        raise ValueError(
+            f"sizes must be a list of layer sizes such as [2, 2, 1], got {values!r}.") from None
+    if len(values) < 2:
+        raise ValueError(
+            f"A network needs at least an input and an output layer, e.g. [2, 1]; got {values}.")
+    if len(values) > MAX_LAYERS:
+        raise ValueError(
+            f"At most {MAX_LAYERS} layers are supported (input and output included); "
+            f"got {len(values)}.")
+    out = []
+    for l, s in enumerate(values, start=1):
+        out.append(whole_number(s, f"Layer {l} size s_{l}", minimum=1, maximum=MAX_UNITS))
+    return out
+
+
+def matrix(value, name: str) -> np.ndarray:
+    """A finite float64 array (a copy, so later changes by the caller don't leak in)."""
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must contain only numbers.") from None
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at index {tuple(int(i) for i in bad)}); "
+            "every value must be a finite number.")
+    return arr
+
+
+def inputs(X, s1: int) -> np.ndarray:
+    """X as an (m, s_1) array: one example per row, one input unit per column."""
+    X = matrix(X, "X")
+    if X.ndim == 1 and s1 == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] != s1:
+        raise ValueError(
+            f"X must have shape (m, {s1}): one row per example and one column per input "
+            f"unit; got shape {X.shape}.")
+    if X.shape[0] < 1:
+        raise ValueError("X has no examples (zero rows); give at least one.")
+    if X.shape[0] > MAX_EXAMPLES:
+        raise ValueError(f"At most {MAX_EXAMPLES} examples are supported; got {X.shape[0]}.")
+    return X
+
+
+def targets(Y, m: int, K: int, loss) -> np.ndarray:
+    """Y as an (m, K) float array.
+
+    Accepted: an (m, K) array; when K > 1, a length-m vector of integer class
+    labels 0..K−1 (one-hot encoded here); when K == 1, a length-m vector.
+    """
+    expected = (f"an ({m}, {K}) array of targets"
+                + (f" or {m} integer class labels 0..{K - 1}" if K > 1 else f" or a vector of {m} targets"))
+    Y = matrix(Y, "Y")
+    if Y.ndim == 1 and Y.shape[0] == m:
+        if K == 1:
+            Y = Y[:, None]
+        else:
+            if not np.all(Y == np.round(Y)):
+                raise ValueError(
+                    f"Y looks like class labels but has non-whole values; expected {expected}.")
+            bad = (Y < 0) | (Y > K - 1)
+            if np.any(bad):
+                raise ValueError(
+                    f"Class label {Y[bad][0]:g} is out of range: with {K} output units the "
+                    f"labels must be 0..{K - 1} (0-based).")
+            Y = np.eye(K)[Y.astype(int)]
+    if Y.shape != (m, K):
+        raise ValueError(f"Y must be {expected}; got shape {Y.shape}.")
+    if loss.name == "cross_entropy" and (np.any(Y < 0) or np.any(Y > 1)):
+        raise ValueError(
+            "Cross-entropy targets must lie between 0 and 1 (e.g. one-hot rows); "
+            f"got values from {Y.min():g} to {Y.max():g}. Use squared_error for other targets.")
+    return Y
