@@ -328,10 +328,9 @@ class Stepper:
         z_rows, a_rows = backprop.forward(s.net.theta(l - 1), s.a[l - 1][rows], g.g)
         z = self._write(s.z[l], rows, z_rows)
         a = self._write(s.a[l], rows, a_rows)
-        out = " = h_Θ(x)" if l == self.L else ""
         gname = "softmax" if g.name == "softmax" else "g"
         text = (f"Forward, layer {l}{self._where(step)}: z^({l}) = Θ^({l - 1}) a^({l - 1}), "
-                f"a^({l}){out} = {gname}(z^({l}))")
+                f"a^({l}) = {gname}(z^({l}))")
         return replace(s, z={**s.z, l: z}, a={**s.a, l: a}, description=text,
                        made_bytes=z.nbytes + a.nbytes)
 
@@ -381,7 +380,8 @@ class Stepper:
 
     def _do_update(self, s, step):
         alpha = self.learning_rate
-        thetas = [s.net.theta(l) - alpha * s.D[l] for l in range(1, self.L)]
+        with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+            thetas = [s.net.theta(l) - alpha * s.D[l] for l in range(1, self.L)]
         if not all(np.all(np.isfinite(t)) for t in thetas):
             raise ValueError(
                 f"This update would make some weights infinite or NaN, so it was not applied. "

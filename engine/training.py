@@ -70,8 +70,10 @@ def _gradient_descent(net, X, Y, alpha, iterations, batch_size, callback, seed):
             rows = order[start:start + batch_size]
             start += batch_size
         D = net.gradients(X[rows], Y[rows])
-        thetas = [t - alpha * d for t, d in zip(net.thetas, D)]
-        J = net._cost_at(thetas, X, Y) if all(np.all(np.isfinite(t)) for t in thetas) else np.inf
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            thetas = [t - alpha * d for t, d in zip(net.thetas, D)]
+            finite = all(np.all(np.isfinite(t)) for t in thetas)
+            J = net._cost_at(thetas, X, Y) if finite else np.inf
         if not np.isfinite(J):
             history.stopped = (
                 f"Diverged at iteration {it}: the cost became {J}. The learning rate "
