@@ -199,6 +199,8 @@ class Network:
         The inverse of ``unroll``: Theta1 = reshape(vec(1:n1), s_2, s_1 + 1), etc.
         """
         vec = validation.matrix(vec, "The unrolled parameter vector")
+        if vec.ndim == 2 and vec.shape[1] == 1:  # an Octave-style column vector
+            vec = vec[:, 0]
         if vec.ndim != 1 or vec.size != self.n_params:
             raise ValueError(
                 f"The unrolled parameter vector must have {self.n_params} entries for sizes "

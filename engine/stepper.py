@@ -97,9 +97,8 @@ class Stepper:
         self._X, self._Y = net.check_data(X, Y)
         _frozen(self._X)
         _frozen(self._Y)
-        self.learning_rate = validation.finite_number(
-            learning_rate, "The learning rate α", strictly_positive=True)
-        self.mode = mode
+        self.learning_rate = learning_rate
+        self._mode = mode
         self.max_history = validation.whole_number(max_history, "max_history", minimum=1)
         self.max_history_bytes = validation.whole_number(max_history_bytes, "max_history_bytes", minimum=0)
         self._initial_net = net
@@ -110,6 +109,20 @@ class Stepper:
         self._history: deque[_State] = deque()
         self._history_bytes = 0
         self._state = self._fresh_iteration(net, iteration=1)
+
+    @property
+    def mode(self) -> str:
+        """"batch" or "per_example", fixed for the stepper's life (make a new one to change)."""
+        return self._mode
+
+    @property
+    def learning_rate(self) -> float:
+        """α, used by the next update step; may be changed between steps."""
+        return self._alpha
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._alpha = validation.finite_number(value, "The learning rate α", strictly_positive=True)
 
     # ---- the schedule -------------------------------------------------------
     def _make_schedule(self, L: int, m: int) -> tuple[Step, ...]:

@@ -37,7 +37,8 @@ def train(net, X, Y, method="gd", learning_rate=0.5, iterations=100, batch_size=
     takes one step on the next ``batch_size`` examples of a shuffled order,
     reshuffled (from ``seed``) each time the data runs out.  ``callback``, if
     given, is called as callback(iteration, network, J) after each iteration;
-    returning False stops training there.
+    returning False stops training there.  L-BFGS chooses its own step
+    sizes, so ``learning_rate``, ``batch_size`` and ``seed`` are for "gd" only.
     """
     if not isinstance(net, Network):
         raise ValueError(f"train needs an engine Network, got {type(net).__name__}.")

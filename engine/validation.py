@@ -97,7 +97,7 @@ def targets(Y, m: int, K: int, loss) -> np.ndarray:
     Accepted: an (m, K) array; when K > 1, a length-m vector of integer class
     labels 0..K−1 (one-hot encoded here); when K == 1, a length-m vector.
     """
-    expected = (f"an ({m}, {K}) array of targets"
+    expected = (f"an array of targets of shape ({m}, {K})"
                 + (f" or {m} integer class labels 0..{K - 1}" if K > 1 else f" or a vector of {m} targets"))
     Y = matrix(Y, "Y")
     if Y.ndim == 1 and Y.shape[0] == m:

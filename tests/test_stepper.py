@@ -269,3 +269,19 @@ def test_a_diverging_update_is_refused_and_leaves_the_state_alone():
     with pytest.raises(ValueError, match="learning rate"):
         stepper.step()
     assert_same(snapshot(stepper), before)
+
+
+def test_learning_rate_can_change_between_steps_but_only_to_a_valid_value():
+    net, X, labels = small_problem()
+    stepper = Stepper(net, X, labels, learning_rate=0.1)
+    stepper.learning_rate = 0.4
+    expected = [t - 0.4 * d for t, d in zip(net.thetas, net.gradients(X, labels))]
+    stepper.run_iteration()
+    for got, want in zip(stepper.network.thetas, expected):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    for bad in (-5.0, 0.0, float("nan")):
+        with pytest.raises(ValueError, match="learning rate"):
+            stepper.learning_rate = bad
+    assert stepper.learning_rate == 0.4
+    with pytest.raises(AttributeError):
+        stepper.mode = "per_example"
