@@ -167,3 +167,9 @@ def test_with_weight_and_with_settings_return_new_networks():
     tanh = net.with_settings(hidden="tanh", lam=2.0)
     assert (tanh.hidden, tanh.lam, net.hidden) == ("tanh", 2.0, "sigmoid")
     np.testing.assert_array_equal(tanh.thetas[0], net.thetas[0])
+
+
+def test_with_vector_takes_an_octave_column_vector_too():
+    net = Network([2, 3, 1], seed=2)
+    again = net.with_vector(net.unroll()[:, None])
+    np.testing.assert_array_equal(again.unroll(), net.unroll())
