@@ -51,10 +51,11 @@ class Loss:
     def data_cost(self, z, a, Y) -> np.ndarray:
         """Each example's cost, summed over the K outputs (shape (m,)).
 
-        Cross-entropy is computed from z, not from h = g(z): log h and
-        log(1 − h) are written as −log(1 + e^(∓z)) with np.logaddexp, so a
-        saturated output (h rounding to exactly 0 or 1) still gives a finite,
-        exact cost instead of log(0) = −inf.
+        Cross-entropy is computed from z, not from h = g(z), so a saturated
+        output (h rounding to exactly 0 or 1) still gives a finite, exact cost
+        instead of log(0) = −inf.  With h = σ(z), −log h = softplus(−z) and
+        −log(1 − h) = softplus(z) = z + softplus(−z), so the sigmoid cost
+        y·softplus(−z) + (1 − y)·softplus(z) is softplus(−z) + (1 − y) z.
         """
         if self.name == "squared_error":
             return 0.5 * np.sum((a - Y) ** 2, axis=1)
@@ -62,13 +63,18 @@ class Loss:
             zmax = z.max(axis=1, keepdims=True)
             log_h = z - zmax - np.log(np.sum(np.exp(z - zmax), axis=1, keepdims=True))
             return -np.sum(Y * log_h, axis=1)
-        return np.sum(Y * np.logaddexp(0.0, -z) + (1.0 - Y) * np.logaddexp(0.0, z), axis=1)
+        return np.sum(_softplus(-z) + (1.0 - Y) * z, axis=1)
 
     def output_delta(self, z, a, Y, g_prime) -> np.ndarray:
         """δ^(L) = ∂cost/∂z^(L): a − y, or (a − y) .* g'(z) for squared error."""
         if self.delta_is_a_minus_y:
             return a - Y
         return (a - Y) * g_prime(z, a)
+
+
+def _softplus(x):
+    """log(1 + e^x), exact for large |x| without overflow: max(x, 0) + log1p(e^(−|x|))."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def get(name: str, output: str) -> Loss:

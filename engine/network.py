@@ -52,9 +52,14 @@ class Network:
     def from_thetas(cls, thetas, hidden="sigmoid", output="sigmoid", loss="cross_entropy",
                     lam=0.0):
         """A network with the given weights; sizes are read off their shapes."""
+        return cls._from_checked(_check_thetas(thetas), hidden, output, loss, lam)
+
+    @classmethod
+    def _from_checked(cls, thetas, hidden, output, loss, lam):
+        """from_thetas for weights that are already checked, fresh float64 copies."""
         net = cls.__new__(cls)
         net._configure(hidden, output, loss, lam)
-        net._set_thetas(_check_thetas(thetas))
+        net._set_thetas(thetas)
         return net
 
     def _configure(self, hidden, output, loss, lam):
@@ -121,15 +126,17 @@ class Network:
                 f"loss={s['loss']!r}, lam={s['lam']!r})")
 
     # ---- checking data --------------------------------------------------------
-    def check_inputs(self, X) -> np.ndarray:
-        return validation.inputs(X, self._sizes[0])
+    # copy=False serves one-shot calls (predict, cost, gradients), which never
+    # write to X or Y; data that is kept, as the Stepper keeps it, is copied.
+    def check_inputs(self, X, copy: bool = False) -> np.ndarray:
+        return validation.inputs(X, self._sizes[0], copy)
 
-    def check_targets(self, Y, m: int) -> np.ndarray:
-        return validation.targets(Y, m, self._sizes[-1], self._loss)
+    def check_targets(self, Y, m: int, copy: bool = False) -> np.ndarray:
+        return validation.targets(Y, m, self._sizes[-1], self._loss, copy)
 
-    def check_data(self, X, Y):
-        X = self.check_inputs(X)
-        return X, self.check_targets(Y, X.shape[0])
+    def check_data(self, X, Y, copy: bool = False):
+        X = self.check_inputs(X, copy)
+        return X, self.check_targets(Y, X.shape[0], copy)
 
     # ---- forward and back -----------------------------------------------------
     def forward(self, X):
@@ -219,7 +226,7 @@ class Network:
             raise ValueError(
                 f"The weights must have shapes {shapes} for sizes {self.sizes}; "
                 f"got {[t.shape for t in thetas]}.")
-        return Network.from_thetas(thetas, **self.settings())
+        return Network._from_checked(thetas, **self.settings())
 
     def with_weight(self, l: int, j: int, i: int, value: float) -> "Network":
         """A new Network with Θ_ji^(l) set to value (j from 0 in code, i = 0 is the bias)."""

@@ -94,7 +94,7 @@ class Stepper:
             raise ValueError(f"Stepper needs an engine Network, got {type(net).__name__}.")
         if mode not in MODES:
             raise ValueError(f"Unknown mode {mode!r}: choose one of {', '.join(MODES)}.")
-        self._X, self._Y = net.check_data(X, Y)
+        self._X, self._Y = net.check_data(X, Y, copy=True)
         _frozen(self._X)
         _frozen(self._Y)
         self.learning_rate = learning_rate

@@ -61,13 +61,19 @@ def sizes(values) -> list[int]:
     return out
 
 
-def matrix(value, name: str) -> np.ndarray:
-    """A finite float64 array (a copy, so later changes by the caller don't leak in)."""
+def matrix(value, name: str, copy: bool = True) -> np.ndarray:
+    """A finite float64 array.
+
+    ``copy=True`` (the default) is for data that is kept, so later changes by
+    the caller cannot leak in; one-shot calls skip the copy of a large X.
+    """
     try:
-        arr = np.array(value, dtype=np.float64)
+        arr = np.array(value, dtype=np.float64) if copy else np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must contain only numbers.") from None
-    if not np.all(np.isfinite(arr)):
+    # A finite sum proves every entry finite without a boolean temporary the
+    # size of X; only a sum of inf or NaN needs the entry-by-entry look.
+    if not np.isfinite(arr.sum()) and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{name} contains NaN or infinity (first at index {tuple(int(i) for i in bad)}); "
@@ -75,9 +81,9 @@ def matrix(value, name: str) -> np.ndarray:
     return arr
 
 
-def inputs(X, s1: int) -> np.ndarray:
+def inputs(X, s1: int, copy: bool = True) -> np.ndarray:
     """X as an (m, s_1) array: one example per row, one input unit per column."""
-    X = matrix(X, "X")
+    X = matrix(X, "X", copy)
     if X.ndim == 1 and s1 == 1:
         X = X[:, None]
     if X.ndim != 2 or X.shape[1] != s1:
@@ -91,7 +97,7 @@ def inputs(X, s1: int) -> np.ndarray:
     return X
 
 
-def targets(Y, m: int, K: int, loss) -> np.ndarray:
+def targets(Y, m: int, K: int, loss, copy: bool = True) -> np.ndarray:
     """Y as an (m, K) float array.
 
     Accepted: an (m, K) array; when K > 1, a length-m vector of integer class
@@ -99,7 +105,7 @@ def targets(Y, m: int, K: int, loss) -> np.ndarray:
     """
     expected = (f"an array of targets of shape ({m}, {K})"
                 + (f" or {m} integer class labels 0..{K - 1}" if K > 1 else f" or a vector of {m} targets"))
-    Y = matrix(Y, "Y")
+    Y = matrix(Y, "Y", copy)
     if Y.ndim == 1 and Y.shape[0] == m:
         if K == 1:
             Y = Y[:, None]
