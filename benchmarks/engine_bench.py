@@ -70,21 +70,31 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def baseline_cost_and_gradients(thetas, X, Y, lam):
+def baseline_cost_and_gradients(thetas, X, Y, lam, stable=False):
     """J and D^(l) for sigmoid units and the course's cross-entropy cost.
 
     thetas[l] has shape (s_{l+1}, s_l + 1), column 0 multiplying the bias
     unit.  The bias is added as Θ[:, 0] rather than by building [1 a], which
     is the same product without copying X; D's bias column is not
     regularised.  No input checks, no copies, no dictionaries.
+
+    ``stable=True`` uses the engine's overflow-safe cost instead: a clipped
+    sigmoid, and log h, log(1 − h) from z through a stable softplus.  The gap
+    between the two baselines is the price of that numerical safety; the gap
+    between the stable one and the engine is bookkeeping and validation.
     """
     m = X.shape[0]
     acts = [X]
     a = X
     for theta in thetas:
-        a = sigmoid(a @ theta[:, 1:].T + theta[:, 0])
+        z = a @ theta[:, 1:].T + theta[:, 0]
+        a = 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0))) if stable else sigmoid(z)
         acts.append(a)
-    J = -np.sum(Y * np.log(a) + (1.0 - Y) * np.log(1.0 - a)) / m
+    if stable:
+        softplus_minus_z = np.maximum(-z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+        J = np.sum(softplus_minus_z + (1.0 - Y) * z) / m
+    else:
+        J = -np.sum(Y * np.log(a) + (1.0 - Y) * np.log(1.0 - a)) / m
     J += lam / (2.0 * m) * sum(np.sum(theta[:, 1:] ** 2) for theta in thetas)
     delta = a - Y
     grads = [None] * len(thetas)
@@ -102,36 +112,7 @@ def baseline_cost_and_gradients(thetas, X, Y, lam):
 
 
 def baseline_stable_cost_and_gradients(thetas, X, Y, lam):
-    """The baseline, but with the engine's overflow-safe cost formula.
-
-    The engine computes log h and log(1 − h) from z with a stable softplus
-    (and clips z inside the sigmoid); this variant does the same, so the gap
-    between the two baselines is the price of that numerical safety, and the
-    gap between this one and the engine is pure bookkeeping and validation.
-    """
-    m = X.shape[0]
-    acts = [X]
-    a = X
-    for theta in thetas:
-        z = a @ theta[:, 1:].T + theta[:, 0]
-        a = 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
-        acts.append(a)
-    softplus_minus_z = np.maximum(-z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-    J = np.sum(softplus_minus_z + (1.0 - Y) * z) / m
-    J += lam / (2.0 * m) * sum(np.sum(theta[:, 1:] ** 2) for theta in thetas)
-    delta = a - Y
-    grads = [None] * len(thetas)
-    for l in range(len(thetas) - 1, -1, -1):
-        theta, a_prev = thetas[l], acts[l]
-        D = np.empty_like(theta)
-        D[:, 0] = delta.sum(axis=0)
-        D[:, 1:] = delta.T @ a_prev
-        D /= m
-        D[:, 1:] += (lam / m) * theta[:, 1:]
-        grads[l] = D
-        if l > 0:
-            delta = (delta @ theta[:, 1:]) * (a_prev * (1.0 - a_prev))
-    return float(J), grads
+    return baseline_cost_and_gradients(thetas, X, Y, lam, stable=True)
 
 
 # ---- data ---------------------------------------------------------------------
