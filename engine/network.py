@@ -229,14 +229,17 @@ class Network:
         return Network._from_checked(thetas, **self.settings())
 
     def with_weight(self, l: int, j: int, i: int, value: float) -> "Network":
-        """A new Network with Θ_ji^(l) set to value (j from 0 in code, i = 0 is the bias)."""
+        """A new Network with Θ_ji^(l) set to value, indexed as in the notes:
+        j = 1..s_{l+1} is the unit it feeds, i = 0..s_l the unit it comes
+        from (i = 0 is the bias unit), so Θ_ji^(l) is ``thetas[l - 1][j - 1, i]``."""
         l = validation.whole_number(l, "Layer l", minimum=1, maximum=self.L - 1)
         t = self._thetas[l - 1]
-        j = validation.whole_number(j, "Row j", minimum=0, maximum=t.shape[0] - 1)
-        i = validation.whole_number(i, "Column i", minimum=0, maximum=t.shape[1] - 1)
-        value = validation.finite_number(value, f"Θ^({l})[{j}, {i}]")
+        j = validation.whole_number(j, f"Unit j of layer {l + 1}", minimum=1, maximum=t.shape[0])
+        i = validation.whole_number(i, f"Unit i of layer {l} (0 = bias)", minimum=0,
+                                    maximum=t.shape[1] - 1)
+        value = validation.finite_number(value, f"Θ_{j},{i}^({l})")
         thetas = self.thetas
-        thetas[l - 1][j, i] = value
+        thetas[l - 1][j - 1, i] = value
         return self.with_thetas(thetas)
 
     def with_settings(self, **changes) -> "Network":

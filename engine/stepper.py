@@ -282,6 +282,32 @@ class Stepper:
         """Back to the starting weights and an untouched first iteration (undoable)."""
         self._push(self._fresh_iteration(self._initial_net, iteration=1))
 
+    def set_weight(self, l: int, j: int, i: int, value: float):
+        """Set Θ_ji^(l) (indexed as in ``Network.with_weight``), undoably.
+
+        Everything computed from the old weight is cleared (NaN) until it is
+        recomputed.  In batch mode a^(1..l) and z^(2..l) do not depend on
+        Θ^(l), so they are kept and the next step is the forward step to layer
+        l + 1.  In per-example mode Δ already holds earlier examples' terms
+        made with the old weight, so the iteration starts again.  Editing
+        after an update starts the next iteration.
+        """
+        s = self._state
+        net = s.net.with_weight(l, j, i, value)  # checks l, j, i and value
+        old = s.net.theta(l)[j - 1, i]
+        complete = self.iteration_complete
+        new = self._fresh_iteration(net, s.iteration + 1 if complete else s.iteration)
+        kept_forward_steps = 0
+        if self.mode == "batch" and not complete:
+            kept_forward_steps = min(s.position + 1, l - 1)  # forward to layers 2..l
+        kept = range(2, kept_forward_steps + 2)
+        stale_from = max(kept, default=1) + 1
+        self._push(replace(
+            new, position=kept_forward_steps - 1,
+            a={**new.a, **{k: s.a[k] for k in kept}}, z={**new.z, **{k: s.z[k] for k in kept}},
+            description=(f"Edited Θ_{j},{i}^({l}) from {old:.4g} to {float(value):.4g}: values "
+                         f"from layer {stale_from} on are stale (cleared) until recomputed.")))
+
     def run_iteration(self) -> Step:
         """Step until an update has been applied: finishes the current iteration,
         or runs a whole new one when the current one is already complete."""

@@ -162,7 +162,7 @@ def test_unroll_is_octave_column_major_and_with_vector_inverts_it():
 
 def test_with_weight_and_with_settings_return_new_networks():
     net = Network([2, 2, 1], seed=1)
-    edited = net.with_weight(2, 0, 1, 5.0)
+    edited = net.with_weight(2, 1, 1, 5.0)  # Θ_11^(2): j counts from 1, i = 0 is the bias
     assert edited.thetas[1][0, 1] == 5.0 and net.thetas[1][0, 1] != 5.0
     tanh = net.with_settings(hidden="tanh", lam=2.0)
     assert (tanh.hidden, tanh.lam, net.hidden) == ("tanh", 2.0, "sigmoid")

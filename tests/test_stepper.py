@@ -285,3 +285,44 @@ def test_learning_rate_can_change_between_steps_but_only_to_a_valid_value():
     assert stepper.learning_rate == 0.4
     with pytest.raises(AttributeError):
         stepper.mode = "per_example"
+
+
+def test_set_weight_keeps_upstream_values_and_recomputes_downstream():
+    net, X, labels = small_problem()  # 3-4-2-3
+    stepper = Stepper(net, X, labels)
+    while stepper.kind != "accumulate":
+        stepper.step()
+    a2, z2 = np.array(stepper.a[2]), np.array(stepper.z[2])
+    stepper.set_weight(2, 1, 0, 0.75)  # Θ_10^(2): bias into unit 1 of layer 3
+    edited = net.with_weight(2, 1, 0, 0.75)
+    assert edited.thetas[1][0, 0] == 0.75
+    np.testing.assert_array_equal(stepper.a[2], a2)  # layer 2 does not depend on Θ^(2)
+    np.testing.assert_array_equal(stepper.z[2], z2)
+    for l in (3, 4):
+        assert np.isnan(stepper.a[l]).all() and np.isnan(stepper.delta[l]).all()
+    assert np.isnan(stepper.J) and all(np.isnan(d).all() for d in stepper.Delta.values())
+    assert stepper.next_step.kind == "forward" and stepper.next_step.layer == 3
+    assert "stale" in stepper.description and "layer 3" in stepper.description
+    stepper.run_iteration()
+    expected = [t - 0.5 * d for t, d in zip(edited.thetas, edited.gradients(X, labels))]
+    for got, want in zip(stepper.network.thetas, expected):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_set_weight_is_undoable_and_checked():
+    net, X, labels = small_problem()
+    for mode in MODES:
+        stepper = Stepper(net, X, labels, mode=mode)
+        for _ in range(5):
+            stepper.step()
+        before = snapshot(stepper)
+        stepper.set_weight(1, 4, 3, -2.0)
+        assert stepper.network.thetas[0][3, 3] == -2.0
+        if mode == "per_example":
+            assert stepper.position == 0  # Δ held old terms: the loop starts again
+        assert stepper.back()
+        assert_same(snapshot(stepper), before)
+        for bad in [(0, 1, 0, 1.0), (1, 0, 0, 1.0), (1, 5, 0, 1.0), (1, 1, 4, 1.0), (1, 1, 0, np.nan)]:
+            with pytest.raises(ValueError):
+                stepper.set_weight(*bad)
+        assert_same(snapshot(stepper), before)

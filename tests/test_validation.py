@@ -234,9 +234,10 @@ def test_with_thetas_wrong_shapes(net):
 @pytest.mark.parametrize("args, message", [
     ((0, 0, 0, 1.0), r"Layer l must be at least 1, got 0"),
     ((3, 0, 0, 1.0), r"Layer l can be at most 2, got 3"),
-    ((1, 3, 0, 1.0), r"Row j can be at most 2, got 3"),
-    ((1, 0, 0.5, 1.0), r"Column i must be a whole number, got 0\.5"),
-    ((1, 0, 0, NAN), r"Θ\^\(1\)\[0, 0\] must be a finite number, got nan"),
+    ((1, 4, 0, 1.0), r"Unit j of layer 2 can be at most 3, got 4"),
+    ((1, 0, 0, 1.0), r"Unit j of layer 2 must be at least 1, got 0"),
+    ((1, 1, 0.5, 1.0), r"Unit i of layer 1 \(0 = bias\) must be a whole number, got 0\.5"),
+    ((1, 1, 0, NAN), r"Θ_1,0\^\(1\) must be a finite number, got nan"),
 ])
 def test_with_weight_bad_arguments(net, args, message):
     with pytest.raises(ValueError, match=message):
