@@ -1,0 +1,160 @@
+"""The network graph's data: where each node and edge goes, and its colours.
+
+Pure functions of the engine's state that return plain columns (lists and
+numpy arrays) for Bokeh's ColumnDataSources named ``nodes`` and ``edges``.
+The testing contract (README) fixes these columns:
+
+* nodes: ``layer`` (1-based), ``unit`` (0 = bias), ``z``, ``a``, ``delta``;
+* edges: ``layer`` (l of Θ^(l)), ``source`` (unit i of layer l, 0 = bias),
+  ``target`` (unit j of layer l + 1), ``theta`` (Θ_ji^(l)), ``grad`` (D_ji^(l)).
+
+Values not computed yet in the current iteration are NaN.
+"""
+from __future__ import annotations
+
+import numpy as np
+from bokeh.palettes import PuOr11, RdBu11, Viridis256
+
+MAX_EDGES = 3000         # more than this and only each unit's strongest inputs are drawn
+NUMBERS_MAX_UNITS = 30   # numbers are written on the nodes up to this many units
+
+# Colour-blind-safe palettes.  Diverging ones run negative -> positive; with
+# RdBu reversed, negative is red and positive blue everywhere (δ, Θ and D).
+SEQUENTIAL = Viridis256
+DIVERGING = tuple(reversed(RdBu11))
+SIGNED_ACTIVATION = PuOr11
+POSITIVE, NEGATIVE = DIVERGING[-2], DIVERGING[1]
+NOT_COMPUTED = "#ffffff"
+BIAS_FILL = "#fff7bc"
+
+
+def colours(values, palette, low, high, nan=NOT_COMPUTED):
+    """Each value's palette colour on a linear scale from low to high (NaN -> ``nan``)."""
+    values = np.asarray(values, dtype=float)
+    span = (high - low) or 1.0
+    index = np.clip((np.nan_to_num(values) - low) / span * len(palette), 0, len(palette) - 1)
+    return [palette[int(k)] if np.isfinite(v) else nan for k, v in zip(index, values)]
+
+
+def layout(sizes):
+    """Node columns that depend only on the shape: layers left to right,
+    units top to bottom, and each non-output layer's bias unit in a top row."""
+    L = len(sizes)
+    top = max(sizes) / 2 + 0.5
+    cols = {"layer": [], "unit": [], "x": [], "y": [], "name": []}
+    for l, s in enumerate(sizes, start=1):
+        units = ([0] if l < L else []) + list(range(1, s + 1))
+        for j in units:
+            cols["layer"].append(l)
+            cols["unit"].append(j)
+            cols["x"].append(float(l - 1))
+            cols["y"].append(top if j == 0 else (s - 1) / 2 - (j - 1))
+            cols["name"].append("bias a<sub>0</sub><sup>(%d)</sup> = +1" % l if j == 0
+                                else "a<sub>%d</sub><sup>(%d)</sup>" % (j, l))
+    cols["is_bias"] = [u == 0 for u in cols["unit"]]
+    cols["marker"] = ["square" if b else "circle" for b in cols["is_bias"]]
+    return cols
+
+
+def node_values(stepper, example: int, nodes):
+    """z, a and δ of the selected example for every node (bias: a = 1, z and δ NaN)."""
+    n = len(nodes["layer"])
+    z, a, delta = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    layer = np.asarray(nodes["layer"])
+    unit = np.asarray(nodes["unit"])
+    a[unit == 0] = 1.0
+    for l in range(1, stepper.L + 1):
+        rows = np.flatnonzero((layer == l) & (unit > 0))
+        a[rows] = stepper.a[l][example]
+        if l >= 2:
+            z[rows] = stepper.z[l][example]
+            delta[rows] = stepper.delta[l][example]
+    return z, a, delta
+
+
+def activation_scale(net, X):
+    """(palette, low, high, title) for node fill: sequential for values in
+    [0, 1] (sigmoid, softmax, relu), diverging around 0 for signed ones."""
+    signed = net.activation(2).signed or (net.L > 2 and net.activation(net.L).signed) \
+        or float(np.min(X)) < 0
+    if signed:
+        return SIGNED_ACTIVATION, -1.0, 1.0, "activation a"
+    return SEQUENTIAL, 0.0, 1.0, "activation a"
+
+
+def edge_index(net, D=None):
+    """Which (l, j, i) edges to draw: all of them, or for nets with more than
+    MAX_EDGES edges the strongest |Θ| inputs of each unit, so at most about
+    MAX_EDGES are drawn.  Returns (layer, target j, source i) arrays and the total."""
+    layers, targets, sources = [], [], []
+    total = sum(net.theta(l).size for l in range(1, net.L))
+    units = sum(net.sizes[1:])
+    keep = total if total <= MAX_EDGES else max(1, MAX_EDGES // units)
+    for l in range(1, net.L):
+        theta = net.theta(l)
+        j, i = np.meshgrid(np.arange(1, theta.shape[0] + 1), np.arange(theta.shape[1]), indexing="ij")
+        if keep < theta.shape[1]:
+            strongest = np.argsort(-np.abs(theta), axis=1, kind="stable")[:, :keep]
+            j = np.take_along_axis(j, strongest, axis=1)
+            i = np.take_along_axis(i, strongest, axis=1)
+        layers.append(np.full(j.size, l))
+        targets.append(j.ravel())
+        sources.append(i.ravel())
+    return np.concatenate(layers), np.concatenate(targets), np.concatenate(sources), total
+
+
+def edge_values(stepper, index):
+    """Θ_ji^(l) and D_ji^(l) (NaN until formed) for the drawn edges."""
+    layers, targets, sources, _ = index
+    theta = np.empty(len(layers))
+    grad = np.empty(len(layers))
+    for l in range(1, stepper.L):
+        sel = layers == l
+        theta[sel] = stepper.network.theta(l)[targets[sel] - 1, sources[sel]]
+        grad[sel] = stepper.D[l][targets[sel] - 1, sources[sel]]
+    return theta, grad
+
+
+def edge_style(theta, grad, by: str):
+    """Width ∝ |Θ|; colour by Θ's sign, or by D on a diverging scale."""
+    biggest = float(np.max(np.abs(theta))) if theta.size else 0.0
+    width = 1.0 + 7.0 * np.abs(theta) / (biggest or 1.0)
+    if by == "grad":
+        g = np.abs(grad[np.isfinite(grad)])
+        vmax = float(g.max()) if g.size and g.max() > 0 else 1.0
+        return width, colours(grad, DIVERGING, -vmax, vmax, nan="#d0d0d0"), vmax
+    return width, np.where(theta >= 0, POSITIVE, NEGATIVE).tolist(), biggest
+
+
+def max_abs(values) -> float:
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def short(v: float) -> str:
+    """A number for a node label: 3 decimals, or 1 significant digit if tiny."""
+    return f"{v:.3f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.0e}"
+
+
+def number_labels(a, delta, is_bias):
+    """Text under each node: a, and δ once it is computed."""
+    out = []
+    for ai, di, bias in zip(a, delta, is_bias):
+        if bias:
+            out.append("+1")
+        elif np.isnan(ai):
+            out.append("")
+        else:
+            out.append(f"a={short(ai)}" + ("" if np.isnan(di) else f"\nδ={short(di)}"))
+    return out
+
+
+def highlight(step, L):
+    """(left, right) x-extent of the band marking what the last step touched."""
+    if step is None or step.kind == "cost":
+        return None
+    if step.kind in ("gradient", "update"):
+        return (-0.5, L - 0.5)
+    if step.kind == "accumulate":  # Θ^(l)'s edges, between layers l and l + 1
+        return (step.layer - 1 - 0.1, step.layer + 0.1)
+    return (step.layer - 1 - 0.35, step.layer - 1 + 0.35)

@@ -1,0 +1,234 @@
+"""GraphView: the network drawn with Bokeh, updated in place after each step."""
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import (BooleanFilter, BoxAnnotation, CDSView, ColorBar, ColumnDataSource,
+                          HoverTool, LinearColorMapper, PrintfTickFormatter, TapTool, Title)
+from bokeh.plotting import figure
+from panel.viewable import Viewer
+
+from . import graph
+from .state import ExplorerState
+
+
+def _sub(j, i):
+    return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
+
+
+def _value(v):
+    return "not computed yet" if np.isnan(v) else f"{v:.4g}"
+
+
+class GraphView(Viewer):
+    """Nodes coloured by a (fill) and δ (ring), edges by Θ or D.
+
+    Each session gets its own figure and sources; after a step only the
+    columns whose values changed are sent, inside one ``hold``.
+    """
+
+    state = param.ClassSelector(class_=ExplorerState)
+    selected_edge = param.Tuple(default=None, allow_None=True, length=3,
+                                doc="(l, j, i) of the edge clicked last")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.nodes = ColumnDataSource(name="nodes")
+        self.edges = ColumnDataSource(name="edges")
+        self._sent = {"nodes": {}, "edges": {}}
+        self.legend = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
+        self.figure = self._make_figure()
+        self._relayout()
+        self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=390)
+        s = self.state
+        s.param.watch(lambda e: self._relayout(), "structure")
+        s.param.watch(lambda e: self.refresh(), ["version", "edges_by", "example"])
+        s.param.watch(lambda e: self.refresh(), ["show_bias", "show_numbers"])
+        self.edges.selected.on_change("indices", self._on_tap)
+
+    def __panel__(self):
+        return pn.Column(self._pane, self.legend, sizing_mode="stretch_width")
+
+    # ---- building ---------------------------------------------------------------
+    def _make_figure(self):
+        p = figure(name="graph", tools="pan,wheel_zoom,reset,save", toolbar_location="above",
+                   output_backend="canvas", sizing_mode="stretch_width", height=390,
+                   x_axis_type=None, y_axis_type=None, outline_line_color=None)
+        p.toolbar.autohide = True
+        p.grid.visible = False
+        self._band = BoxAnnotation(left=0, right=0, fill_color="#ffd92f", fill_alpha=0.3,
+                                   line_alpha=0, visible=False, level="underlay")
+        p.add_layout(self._band)
+        self._edge_filter = BooleanFilter(booleans=[])
+        self._node_filter = BooleanFilter(booleans=[])
+        self._edge_r = p.segment("x0", "y0", "x1", "y1", source=self.edges, line_width="width",
+                                 line_color="color", line_alpha=0.75,
+                                 view=CDSView(filter=self._edge_filter))
+        self._edge_r.nonselection_glyph = None
+        self._ring_r = p.scatter("x", "y", source=self.nodes, size="ring_size", marker="marker",
+                                 fill_alpha=0, line_color="ring", line_width=7,
+                                 view=CDSView(filter=self._node_filter))
+        self._node_r = p.scatter("x", "y", source=self.nodes, size="size", marker="marker",
+                                 fill_color="fill", line_color="outline", line_width=2,
+                                 view=CDSView(filter=self._node_filter))
+        self._text_r = p.text("x", "y", text="label", source=self.nodes, text_align="left",
+                              text_baseline="middle", x_offset="label_offset", text_font_size="14px",
+                              text_color="#111111", background_fill_color="white",
+                              background_fill_alpha=0.85, padding=1,
+                              view=CDSView(filter=self._node_filter))
+        p.add_tools(HoverTool(renderers=[self._node_r], tooltips="@tip{safe}"),
+                    HoverTool(renderers=[self._edge_r], tooltips="@tip{safe}", line_policy="interp"),
+                    TapTool(renderers=[self._edge_r]))
+        self._fill_mapper = LinearColorMapper(palette=graph.SEQUENTIAL, low=0, high=1)
+        self._delta_mapper = LinearColorMapper(palette=graph.DIVERGING, low=-1, high=1)
+        self._edge_mapper = LinearColorMapper(palette=graph.DIVERGING, low=-1, high=1)
+        bar = dict(width=12, title_text_font_size="13px", major_label_text_font_size="12px",
+                   title_standoff=6, padding=4, formatter=PrintfTickFormatter(format="%.2g"))
+        self._fill_bar = ColorBar(color_mapper=self._fill_mapper, title="a (fill)", **bar)
+        self._delta_bar = ColorBar(color_mapper=self._delta_mapper, title="δ (ring)", **bar)
+        self._edge_bar = ColorBar(color_mapper=self._edge_mapper, title="D (edges)", visible=False, **bar)
+        for b in (self._fill_bar, self._delta_bar, self._edge_bar):
+            p.add_layout(b, "right")
+        p.min_border_right = 30
+        self._note = Title(text="", text_font_style="italic", text_font_size="13px", text_color="#555555")
+        p.add_layout(self._note, "below")
+        return p
+
+    def _relayout(self):
+        """New shape: lay the nodes out again and send every column."""
+        s = self.state
+        net = s.network
+        self._layout = graph.layout(net.sizes)
+        self._index = graph.edge_index(net)
+        self._palette, low, high, _ = graph.activation_scale(net, s.stepper.X)
+        self._fill_mapper.update(palette=self._palette, low=low, high=high)
+        n_max = max(net.sizes)
+        # One unit of y is 390 px / (n_max + 1.3); a node takes at most 80% of it.
+        self._size = float(np.clip(0.8 * 390 / (n_max + 1.3), 6, 44))
+        self._numbers_allowed = max(net.sizes) <= graph.NUMBERS_MAX_UNITS
+        self.figure.x_range.update(start=-0.35, end=net.L - 1 + 0.55)
+        top = max(net.sizes) / 2 + 0.5
+        self.figure.y_range.update(start=-top - 0.6, end=top + 0.7)
+        shown, total = len(self._index[0]), self._index[3]
+        self._note.text = ("" if shown == total else
+                           f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit).")
+        self._sent = {"nodes": {}, "edges": {}}
+        self.refresh(full=True)
+
+    # ---- updating -------------------------------------------------------------
+    def _node_columns(self):
+        s = self.state
+        lay = self._layout
+        z, a, delta = graph.node_values(s.stepper, s.example, lay)
+        computed = ~np.isnan(a)
+        dmax = graph.max_abs(delta)
+        fill = graph.colours(a, self._palette, self._fill_mapper.low, self._fill_mapper.high)
+        fill = [graph.BIAS_FILL if b else f for b, f in zip(lay["is_bias"], fill)]
+        ring = graph.colours(delta, graph.DIVERGING, -dmax, dmax, nan="rgba(0,0,0,0)")
+        tips = [self._node_tip(name, l, zi, ai, di)
+                for name, l, zi, ai, di in zip(lay["name"], lay["layer"], z, a, delta)]
+        numbers = s.show_numbers and self._numbers_allowed
+        labels = graph.number_labels(a, delta, lay["is_bias"]) if numbers else \
+            ["+1" if b else "" for b in lay["is_bias"]]
+        return {
+            **lay, "z": z, "a": a, "delta": delta, "fill": fill, "ring": ring,
+            "outline": ["#333333" if c else "#bbbbbb" for c in computed],
+            "size": [self._size] * len(z), "ring_size": [self._size + 9] * len(z),
+            "label": labels, "label_offset": [self._size / 2 + 8] * len(z), "tip": tips,
+        }, dmax
+
+    @staticmethod
+    def _node_tip(name, l, z, a, delta):
+        if "bias" in name:
+            return f"<b>{name}</b><br>layer {l}: the bias unit is always 1"
+        lines = [f"<b>{name}</b> (layer {l})", f"a = {_value(a)}"]
+        if l > 1:
+            zname = name.replace("a<sub>", "z<sub>", 1)
+            dname = name.replace("a<sub>", "δ<sub>", 1)
+            lines += [f"{zname} = {_value(z)}", f"{dname} = {_value(delta)}"]
+        return "<br>".join(lines)
+
+    def _edge_columns(self):
+        s = self.state
+        layers, targets, sources, _ = self._index
+        theta, grad = graph.edge_values(s.stepper, self._index)
+        width, colour, vmax = graph.edge_style(theta, grad, s.edges_by)
+        x, y = np.asarray(self._layout["x"]), np.asarray(self._layout["y"])
+        key = {(l, u): k for k, (l, u) in enumerate(zip(self._layout["layer"], self._layout["unit"]))}
+        src = np.array([key[(l, i)] for l, i in zip(layers, sources)], dtype=int)
+        dst = np.array([key[(l + 1, j)] for l, j in zip(layers, targets)], dtype=int)
+        tips = [f"Θ<sub>{_sub(j, i)}</sub><sup>({l})</sup> = {_value(t)}<br>"
+                f"D<sub>{_sub(j, i)}</sub><sup>({l})</sup> = {_value(g)}"
+                for l, j, i, t, g in zip(layers, targets, sources, theta, grad)]
+        return {
+            "layer": layers, "source": sources, "target": targets, "theta": theta, "grad": grad,
+            "x0": x[src], "y0": y[src], "x1": x[dst], "y1": y[dst],
+            "width": width, "color": colour, "tip": tips,
+        }, vmax
+
+    def refresh(self, full=False):
+        """Send the columns that changed since the last refresh."""
+        nodes, dmax = self._node_columns()
+        edges, vmax = self._edge_columns()
+        s = self.state
+        with pn.io.hold():
+            self._send(self.nodes, "nodes", nodes, full)
+            self._send(self.edges, "edges", edges, full)
+            self._delta_mapper.update(low=-dmax, high=dmax)
+            by_grad = s.edges_by == "grad"
+            self._edge_bar.visible = by_grad
+            self.legend.object = self._legend_html(by_grad, dmax, np.isfinite(nodes["delta"]).any())
+            if by_grad:
+                self._edge_mapper.update(low=-vmax, high=vmax)
+            band = graph.highlight(s.stepper.last_step, s.network.L)
+            self._band.visible = band is not None
+            if band:
+                self._band.update(left=band[0], right=band[1])
+            self._set_filters()
+
+    def _legend_html(self, by_grad, dmax, has_delta):
+        swatch = '<span style="display:inline-block;width:26px;height:5px;background:{};' \
+                 'vertical-align:middle;margin:0 4px 0 12px"></span>'
+        edges = ("edges coloured by the gradient D (colour bar), width ∝ |Θ|" if by_grad else
+                 f"{swatch.format(graph.POSITIVE)}Θ &gt; 0{swatch.format(graph.NEGATIVE)}Θ &lt; 0"
+                 "&nbsp; width ∝ |Θ|")
+        ring = f"ring: δ, scaled to max |δ| = {dmax:.3g}" if has_delta else "ring: δ (not computed yet)"
+        return (f"<b>Edges</b> {edges} &nbsp;·&nbsp; <b>Nodes</b> fill: a, {ring}, "
+                "white = not computed yet, ■ = bias unit +1")
+
+    def _send(self, source, key, columns, full):
+        sent = self._sent[key]
+        if full or not sent:
+            source.data = dict(columns)
+        else:
+            for name, values in columns.items():
+                if not _same(sent.get(name), values):
+                    source.data[name] = values
+        self._sent[key] = columns
+
+    def _set_filters(self):
+        """Hide the bias units and their edges when asked (the data stays)."""
+        s = self.state
+        bias = np.asarray(self._layout["is_bias"])
+        nodes = (np.ones(len(bias), dtype=bool) if s.show_bias else ~bias).tolist()
+        edges = (np.ones(len(self._index[2]), dtype=bool) if s.show_bias
+                 else self._index[2] > 0).tolist()
+        if self._node_filter.booleans != nodes:
+            self._node_filter.booleans = nodes
+        if self._edge_filter.booleans != edges:
+            self._edge_filter.booleans = edges
+
+    def _on_tap(self, attr, old, new):
+        if new:
+            k = new[0]
+            layers, targets, sources, _ = self._index
+            self.selected_edge = (int(layers[k]), int(targets[k]), int(sources[k]))
+
+
+def _same(old, new) -> bool:
+    if old is None or len(old) != len(new):
+        return False
+    if isinstance(new, np.ndarray) and new.dtype.kind == "f":
+        return np.array_equal(np.asarray(old, dtype=float), new, equal_nan=True)
+    return list(old) == list(new)

@@ -1,0 +1,231 @@
+"""ExplorerState: everything one browser session knows, with no Panel in sight.
+
+It wraps an engine ``Stepper`` and the settings that build it.  Views watch
+``version`` (bumped after anything that changes what is shown) and
+``structure`` (bumped when the network's shape changes, so the graph must be
+laid out again), and show ``notice`` as a notification.  A setting that
+would make an invalid network puts the engine's message in ``notice`` and
+puts the setting back, so the old network stays.
+"""
+from __future__ import annotations
+
+import numpy as np
+import param
+
+from engine import Network, Stepper, presets
+from engine.activations import HIDDEN, OUTPUT
+from engine.losses import LOSSES
+from engine.stepper import MODES
+from engine.network import INITS
+
+# Settings that keep Θ's shapes: changing one carries the current weights over.
+_KEEP_WEIGHTS = ("hidden", "output", "loss", "lam")
+# Settings that draw new weights.
+_NEW_WEIGHTS = ("hidden_layers", "init", "seed")
+
+
+def parse_hidden_layers(text: str) -> list[int]:
+    """"4, 3" -> [4, 3]; "" or "none" -> [] (no hidden layer)."""
+    text = (text or "").strip()
+    if text.lower() in ("", "none", "-"):
+        return []
+    try:
+        return [int(part) for part in text.replace(" ", ",").split(",") if part]
+    except ValueError:
+        raise ValueError(
+            f"Hidden layers must be whole numbers separated by commas, e.g. 4, 3; got {text!r}."
+        ) from None
+
+
+def format_hidden_layers(sizes) -> str:
+    return ", ".join(str(s) for s in sizes[1:-1]) or "none"
+
+
+class ExplorerState(param.Parameterized):
+    preset = param.Selector(objects=list(presets.names()), default="xnor", doc="Preset network and data")
+    hidden_layers = param.String(default="2", doc="Units in each hidden layer, e.g. 4, 3")
+    hidden = param.Selector(objects=list(HIDDEN), default="sigmoid", doc="Hidden activation g")
+    output = param.Selector(objects=list(OUTPUT), default="sigmoid", doc="Output activation")
+    loss = param.Selector(objects=list(LOSSES), default="cross_entropy")
+    lam = param.Number(default=0.0, doc="Regularisation λ")
+    learning_rate = param.Number(default=1.0, doc="Learning rate α")
+    init = param.Selector(objects=list(INITS), default="random")
+    seed = param.Integer(default=0)
+    mode = param.Selector(objects=list(MODES), default="batch")
+
+    example = param.Integer(default=0, bounds=(0, None), doc="Example shown on the graph (0-based)")
+    show_bias = param.Boolean(default=True, doc="Show bias units")
+    show_numbers = param.Boolean(default=True, doc="Write a and δ on the nodes")
+    edges_by = param.Selector(objects=["theta", "grad"], default="theta",
+                              doc="Colour edges by the weight Θ or the gradient D")
+    playing = param.Boolean(default=False)
+    speed = param.Number(default=2.0, bounds=(0.5, 20.0), doc="Steps per second while playing")
+
+    version = param.Integer(default=0, doc="Bumped after every change of what is shown")
+    structure = param.Integer(default=0, doc="Bumped when the network's shape changes")
+    notice = param.Tuple(default=(0, "info", ""), length=3,
+                         doc="(counter, 'info' | 'success' | 'error', text) of the latest message")
+
+    def __init__(self, preset: str | None = None, **params):
+        super().__init__(**params)
+        self._syncing = False
+        self._count = 0
+        name = preset or self.preset
+        try:
+            self._load_preset(name)
+        except ValueError as error:
+            self._load_preset("xnor")
+            self.say("error", f"{error} Showing xnor instead.")
+        self.param.watch(self._on_preset, "preset")
+        self.param.watch(self._on_setting, [*_KEEP_WEIGHTS, *_NEW_WEIGHTS, "mode"])
+        self.param.watch(self._on_learning_rate, "learning_rate")
+        self.param.watch(self._on_example, "example")
+
+    # ---- messages -----------------------------------------------------------
+    def say(self, kind: str, text: str):
+        self._count += 1
+        self.notice = (self._count, kind, text)
+
+    # ---- what views read ----------------------------------------------------
+    @property
+    def network(self) -> Network:
+        return self.stepper.network
+
+    @property
+    def m(self) -> int:
+        return self.stepper.m
+
+    def _changed(self, structure=False):
+        if self.mode == "per_example":
+            with param.discard_events(self):
+                self.example = self.stepper.example
+        if structure:
+            self.structure += 1
+        self.version += 1
+
+    # ---- stepping ---------------------------------------------------------------
+    def _run(self, action, *args):
+        try:
+            result = action(*args)
+        except ValueError as error:
+            self.playing = False
+            self.say("error", str(error))
+            return None
+        self._changed()
+        return result
+
+    def step(self):
+        return self._run(self.stepper.step)
+
+    def back(self):
+        if not self.stepper.can_go_back:
+            self.say("info", "Nothing to undo: this is the oldest step kept.")
+            return False
+        return self._run(self.stepper.back)
+
+    def finish_iteration(self):
+        return self._run(self.stepper.run_iteration)
+
+    def reset(self):
+        self.playing = False
+        return self._run(self.stepper.reset)
+
+    def set_weight(self, l: int, j: int, i: int, value: float):
+        return self._run(self.stepper.set_weight, l, j, i, value)
+
+    # ---- settings -----------------------------------------------------------------
+    def _load_preset(self, name: str):
+        preset = presets.load(name)
+        stepper = Stepper(preset.network, preset.X, preset.Y,
+                          learning_rate=preset.learning_rate, mode=preset.mode)
+        self.stepper, self._preset = stepper, preset
+        net = preset.network
+        self._syncing = True
+        try:
+            self.param.update(
+                preset=name, hidden_layers=format_hidden_layers(net.sizes), hidden=net.hidden,
+                output=net.output, loss=net.loss, lam=net.lam, learning_rate=preset.learning_rate,
+                mode=preset.mode, example=0, playing=False)
+        finally:
+            self._syncing = False
+        self.param.example.bounds = (0, stepper.m - 1)
+
+    def _on_preset(self, event):
+        if self._syncing:
+            return
+        old = self.stepper
+        try:
+            self._load_preset(event.new)
+        except ValueError as error:
+            self.stepper = old
+            self._revert(event, str(error))
+            return
+        self.say("success", f"Loaded preset {event.new}: {presets.names()[event.new]}.")
+        self._changed(structure=True)
+
+    def _revert(self, events, message):
+        """Put settings back after the engine refused them, and say why."""
+        events = [events] if hasattr(events, "name") else list(events)
+        self._syncing = True
+        try:
+            self.param.update(**{e.name: e.old for e in events})
+        finally:
+            self._syncing = False
+        self.say("error", f"{message} The network was not changed.")
+
+    def _build_network(self, changed) -> tuple[Network, str]:
+        current = self.stepper.network
+        settings = dict(hidden=self.hidden, output=self.output, loss=self.loss, lam=self.lam)
+        if not (set(changed) & set(_NEW_WEIGHTS)):
+            return current.with_settings(**settings), "kept the current weights"
+        sizes = [current.sizes[0], *parse_hidden_layers(self.hidden_layers), current.sizes[-1]]
+        net = Network(sizes, init=self.init, seed=self.seed, **settings)
+        return net, f"new {self.init} weights (seed {self.seed})"
+
+    def _on_setting(self, *events):
+        if self._syncing:
+            return
+        changed = [e.name for e in events]
+        try:
+            net, how = self._build_network(changed)
+            stepper = Stepper(net, self.stepper.X, self.stepper.Y,
+                              learning_rate=self.learning_rate, mode=self.mode)
+        except ValueError as error:
+            self._revert(events, str(error))
+            return
+        old_sizes = self.stepper.network.sizes
+        self.stepper = stepper
+        self.playing = False
+        what = ", ".join(f"{name} = {getattr(self, name)}" for name in changed)
+        self.say("success", f"Rebuilt the network ({'-'.join(map(str, net.sizes))}) with {what}; "
+                            f"{how}. Stepping starts again at iteration 1.")
+        self._changed(structure=net.sizes != old_sizes)
+
+    def _on_learning_rate(self, event):
+        if self._syncing:
+            return
+        try:
+            self.stepper.learning_rate = event.new
+        except ValueError as error:
+            self._revert(event, str(error))
+            return
+        self.say("info", f"α = {event.new:g} from the next update on.")
+        self.version += 1
+
+    def _on_example(self, event):
+        if self.mode == "per_example" and event.new != self.stepper.example:
+            # In the per-example loop the graph follows the loop, not the user.
+            with param.discard_events(self):
+                self.example = self.stepper.example
+            self.say("info", "In per-example mode the graph follows the loop's current example.")
+        self.version += 1
+
+    # ---- derived data for the views ------------------------------------------------
+    def example_label(self, i: int) -> str:
+        x = ", ".join(f"{v:.3g}" for v in self.stepper.X[i][:6])
+        if self.stepper.X.shape[1] > 6:
+            x += ", …"
+        Y = self.stepper.Y[i]
+        y = str(int(np.argmax(Y))) if Y.size > 1 and set(np.unique(Y)) <= {0.0, 1.0} else \
+            ", ".join(f"{v:.3g}" for v in Y)
+        return f"x = ({x}), y = {y}"

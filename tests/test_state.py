@@ -1,0 +1,127 @@
+"""ExplorerState without a browser: stepping, settings, and refusing bad settings."""
+import numpy as np
+import pytest
+
+from engine import Network, Stepper, presets
+from explorer.state import ExplorerState, parse_hidden_layers
+
+
+def thetas_equal(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a.thetas, b.thetas))
+
+
+def test_starts_with_the_xnor_preset_and_its_settings():
+    s = ExplorerState()
+    p = presets.load("xnor")
+    assert s.preset == "xnor" and s.network.sizes == [2, 2, 1]
+    assert thetas_equal(s.network, p.network)
+    assert (s.hidden_layers, s.hidden, s.loss, s.learning_rate) == ("2", "sigmoid", "cross_entropy", 1.0)
+
+
+def test_an_unknown_preset_falls_back_to_xnor_and_says_so():
+    s = ExplorerState(preset="nope")
+    assert s.preset == "xnor"
+    assert s.notice[1] == "error" and "nope" in s.notice[2]
+
+
+def test_stepping_matches_the_engine_and_bumps_version():
+    s = ExplorerState(preset="debug")
+    p = presets.load("debug")
+    engine = Stepper(p.network, p.X, p.Y, learning_rate=p.learning_rate)
+    v = s.version
+    for _ in range(4):
+        s.step()
+        engine.step()
+    assert s.version == v + 4
+    assert s.stepper.description == engine.description
+    np.testing.assert_array_equal(s.stepper.delta[3], engine.delta[3])
+    s.back()
+    assert s.stepper.kind == "forward" or s.stepper.kind == "cost"
+    s.finish_iteration()
+    engine.run_iteration()
+    assert thetas_equal(s.network, engine.network)
+    s.reset()
+    assert thetas_equal(s.network, p.network) and s.stepper.position == 0
+
+
+def test_per_example_mode_makes_the_shown_example_follow_the_loop():
+    s = ExplorerState(preset="xnor")
+    s.mode = "per_example"
+    assert s.stepper.mode == "per_example"
+    for _ in range(7):  # six steps per example in a 2-2-1 net: the 7th is example 2
+        s.step()
+    assert s.example == 1 == s.stepper.example
+    s.example = 3
+    assert s.example == 1 and "follows" in s.notice[2]
+
+
+def test_changing_the_architecture_rebuilds_with_new_weights_and_says_so():
+    s = ExplorerState(preset="xor")
+    structure = s.structure
+    s.hidden_layers = "3, 2"
+    assert s.network.sizes == [2, 3, 2, 1]
+    assert s.structure == structure + 1
+    assert s.notice[1] == "success" and "2-3-2-1" in s.notice[2]
+    expected = Network([2, 3, 2, 1], seed=s.seed)
+    assert thetas_equal(s.network, expected)
+    s.hidden_layers = "none"
+    assert s.network.sizes == [2, 1]
+
+
+def test_changing_an_activation_keeps_the_weights():
+    s = ExplorerState(preset="xnor")
+    before = s.network
+    s.hidden = "tanh"
+    assert s.network.hidden == "tanh" and thetas_equal(s.network, before)
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("output", "tanh", "cross_entropy loss does not work with tanh outputs"),
+    ("hidden_layers", "two", "whole numbers separated by commas"),
+    ("hidden_layers", "0", "at least 1"),
+    ("hidden_layers", ", ".join(["3"] * 11), "At most 12 layers"),
+    ("lam", -1.0, "at least 0"),
+    ("learning_rate", 0.0, "greater than 0"),
+    ("learning_rate", float("nan"), "finite"),
+    ("seed", -3, "at least 0"),
+])
+def test_an_invalid_setting_shows_the_engines_message_and_keeps_the_network(name, value, words):
+    s = ExplorerState(preset="xnor")
+    s.step()
+    before_net, before_pos, before_value = s.network, s.stepper.position, getattr(s, name)
+    s.param.update(**{name: value})
+    assert s.notice[1] == "error" and words in s.notice[2]
+    assert "not changed" in s.notice[2]
+    assert getattr(s, name) == before_value  # the widget shows the old value again
+    assert thetas_equal(s.network, before_net) and s.stepper.position == before_pos
+
+
+def test_learning_rate_applies_to_the_next_update_without_a_rebuild():
+    s = ExplorerState(preset="xnor")
+    s.step()
+    s.learning_rate = 0.25
+    assert s.stepper.learning_rate == 0.25 and s.stepper.position == 1
+
+
+def test_loading_a_preset_replaces_data_and_settings():
+    s = ExplorerState()
+    s.preset = "blobs"
+    p = presets.load("blobs")
+    assert s.network.sizes == [2, 4, 3] and s.output == "softmax" and s.m == 150
+    np.testing.assert_array_equal(s.stepper.X, p.X)
+    assert "blobs" in s.notice[2]
+
+
+def test_set_weight_goes_through_the_engine_and_bad_values_are_refused():
+    s = ExplorerState(preset="xnor")
+    s.set_weight(2, 1, 0, -5.0)
+    assert s.network.thetas[1][0, 0] == -5.0
+    s.set_weight(2, 3, 0, 1.0)
+    assert s.notice[1] == "error" and "at most 1" in s.notice[2]
+    assert s.network.thetas[1][0, 0] == -5.0
+
+
+def test_parse_hidden_layers():
+    assert parse_hidden_layers("4, 3") == [4, 3]
+    assert parse_hidden_layers("4 3") == [4, 3]
+    assert parse_hidden_layers("") == [] == parse_hidden_layers("none")
