@@ -10,13 +10,16 @@ from .views import Explorer
 CSS = Path(__file__).resolve().parent.parent / "assets" / "explorer.css"
 
 
-def create_app(preset: str | None = None):
-    """The dashboard for one session; ``?preset=<name>`` in the URL wins over ``preset``."""
+def create_app(preset: str | None = None, explorer: Explorer | None = None):
+    """The dashboard for one session; ``?preset=<name>`` in the URL wins over ``preset``.
+
+    ``explorer`` lets a caller (a benchmark, a test) hand in its own Explorer.
+    """
     pn.extension("katex", "tabulator", notifications=True)
     arg = pn.state.session_args.get("preset") if pn.state.session_args else None
     if arg:
         preset = arg[0].decode("utf-8", errors="replace")
-    explorer = Explorer(preset=preset)
+    explorer = explorer or Explorer(preset=preset)
     template = pn.template.BootstrapTemplate(
         title="Backprop Explorer",
         sidebar=explorer.sidebar,

@@ -97,6 +97,13 @@ class GraphView(Viewer):
 
     def _relayout(self):
         """New shape: lay the nodes out again and send every column."""
+        # Panel may run this watcher while the session's document is unlocked
+        # (after a widget change); unlocked() holds the events and writes them
+        # to the browser itself, where a plain hold() would need the lock.
+        with pn.io.unlocked():
+            self._relayout_models()
+
+    def _relayout_models(self):
         s = self.state
         net = s.network
         self._layout = graph.layout(net.sizes)
@@ -172,7 +179,7 @@ class GraphView(Viewer):
         nodes, dmax = self._node_columns()
         edges, vmax = self._edge_columns()
         s = self.state
-        with pn.io.hold():
+        with pn.io.unlocked():  # one batch of events; see _relayout for why not hold()
             self._send(self.nodes, "nodes", nodes, full)
             self._send(self.edges, "edges", edges, full)
             self._delta_mapper.update(low=-dmax, high=dmax)

@@ -66,12 +66,12 @@ class Controls(Viewer):
         super().__init__(**params)
         s = self.state
         button = dict(height=44, sizing_mode="fixed", width=140, stylesheets=[":host { font-size: 16px; }"])
-        self.previous = pn.widgets.Button(name="Previous step", button_type="default", **button)
-        self.next = pn.widgets.Button(name="Next step", button_type="primary", **button)
-        self.finish = pn.widgets.Button(name="Finish iteration", button_type="default", **button)
-        self.reset = pn.widgets.Button(name="Reset", button_type="warning", **{**button, "width": 90})
-        self.play = pn.widgets.Button(name="Play", button_type="success", **{**button, "width": 90})
-        self.speed = pn.widgets.FloatSlider.from_param(s.param.speed, name="Speed (steps/s)",
+        self.previous = pn.widgets.Button(label="Previous step", color="default", **button)
+        self.next = pn.widgets.Button(label="Next step", color="primary", **button)
+        self.finish = pn.widgets.Button(label="Finish iteration", color="default", **button)
+        self.reset = pn.widgets.Button(label="Reset", color="warning", **{**button, "width": 90})
+        self.play = pn.widgets.Button(label="Play", color="success", **{**button, "width": 90})
+        self.speed = pn.widgets.FloatSlider.from_param(s.param.speed, label="Speed (steps/s)",
                                                        step=0.5, width=150)
         self.previous.on_click(lambda e: s.back())
         self.next.on_click(lambda e: s.step())
@@ -106,8 +106,8 @@ class Controls(Viewer):
         self.previous.disabled = not self.state.stepper.can_go_back
 
     def _on_playing(self, event):
-        self.play.name = "Pause" if event.new else "Play"
-        self.play.button_type = "light" if event.new else "success"
+        self.play.label = "Pause" if event.new else "Play"
+        self.play.color = "light" if event.new else "success"
         if event.new:
             self._timer = pn.state.add_periodic_callback(
                 self._tick, period=int(1000 / self.state.speed))
@@ -131,7 +131,7 @@ class ExampleSelector(Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.select = pn.widgets.Select(name="Example shown on the graph", sizing_mode="stretch_width")
+        self.select = pn.widgets.Select(label="Example shown on the graph", sizing_mode="stretch_width")
         self.select.param.watch(self._on_select, "value")
         self.state.param.watch(self._sync, ["structure", "example", "mode", "version"])
         self._sync()
@@ -146,7 +146,7 @@ class ExampleSelector(Viewer):
             self.select.options = options
         self.select.value = min(s.example, len(options) - 1)
         self.select.disabled = s.mode == "per_example"
-        self.select.name = ("Example (follows the per-example loop)" if s.mode == "per_example"
+        self.select.label = ("Example (follows the per-example loop)" if s.mode == "per_example"
                             else "Example shown on the graph")
 
     def _on_select(self, event):
@@ -171,7 +171,7 @@ class StatusLine(Viewer):
 
     def _update(self, *events):
         s = self.state.stepper
-        self.html.object = (f'<div aria-live="polite">{status_text(s)}</div>'
+        self.html.object = (f'<div class="status-line" aria-live="polite">{status_text(s)}</div>'
                             f'<div style="font-size:16px;color:#444">{notation_html(s.description)}</div>')
 
 
@@ -206,20 +206,20 @@ class Settings(Viewer):
         p = self.state.param
         names = presets.names()
         self.preset = pn.widgets.Select.from_param(
-            p.preset, name="Preset", options={f"{k}: {v}": k for k, v in names.items()})
+            p.preset, label="Preset", options={f"{k}: {v}": k for k, v in names.items()})
         self.widgets = [
             self.preset,
-            pn.widgets.TextInput.from_param(p.hidden_layers, name="Hidden layers (units in each, e.g. 4, 3)"),
-            pn.widgets.Select.from_param(p.hidden, name="Hidden activation g"),
-            pn.widgets.Select.from_param(p.output, name="Output activation"),
-            pn.widgets.Select.from_param(p.loss, name="Loss"),
-            pn.widgets.FloatInput.from_param(p.lam, name="Regularisation λ", step=0.1),
-            pn.widgets.FloatInput.from_param(p.learning_rate, name="Learning rate α", step=0.1),
-            pn.widgets.RadioButtonGroup.from_param(p.init, name="Initial weights", button_type="primary",
-                                                   button_style="outline"),
-            pn.widgets.IntInput.from_param(p.seed, name="Seed"),
-            pn.widgets.RadioButtonGroup.from_param(p.mode, name="Mode", button_type="primary",
-                                                   button_style="outline"),
+            pn.widgets.TextInput.from_param(p.hidden_layers, label="Hidden layers (units in each, e.g. 4, 3)"),
+            pn.widgets.Select.from_param(p.hidden, label="Hidden activation g"),
+            pn.widgets.Select.from_param(p.output, label="Output activation"),
+            pn.widgets.Select.from_param(p.loss, label="Loss"),
+            pn.widgets.FloatInput.from_param(p.lam, label="Regularisation λ", step=0.1),
+            pn.widgets.FloatInput.from_param(p.learning_rate, label="Learning rate α", step=0.1),
+            pn.widgets.RadioButtonGroup.from_param(p.init, label="Initial weights", color="primary",
+                                                   variant="outline"),
+            pn.widgets.IntInput.from_param(p.seed, label="Seed"),
+            pn.widgets.RadioButtonGroup.from_param(p.mode, label="Mode", color="primary",
+                                                   variant="outline"),
         ]
 
         for w in self.widgets:
@@ -241,11 +241,11 @@ class Display(Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         p = self.state.param
-        self.bias = pn.widgets.Checkbox.from_param(p.show_bias, name="Show bias units (+1)")
-        self.numbers = pn.widgets.Checkbox.from_param(p.show_numbers, name="Write a and δ on the nodes")
+        self.bias = pn.widgets.Checkbox.from_param(p.show_bias, label="Show bias units (+1)")
+        self.numbers = pn.widgets.Checkbox.from_param(p.show_numbers, label="Write a and δ on the nodes")
         self.edges = pn.widgets.RadioButtonGroup.from_param(
             p.edges_by, options={"Edges: weight Θ": "theta", "Edges: gradient D": "grad"},
-            button_type="primary", button_style="outline")
+            color="primary", variant="outline")
         self.example = ExampleSelector(state=self.state)
         for w in (self.bias, self.numbers, self.edges):
             w.sizing_mode = "stretch_width"
@@ -255,7 +255,7 @@ class Display(Viewer):
     def _sync(self, *events):
         small = max(self.state.network.sizes) <= 30
         self.numbers.disabled = not small
-        self.numbers.name = ("Write a and δ on the nodes" if small
+        self.numbers.label = ("Write a and δ on the nodes" if small
                              else "Numbers on nodes (only for nets up to 30 units per layer)")
 
     def __panel__(self):
@@ -270,11 +270,11 @@ class WeightEditor(Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.layer = pn.widgets.Select(name="Weight matrix", width=140)
-        self.j = pn.widgets.IntInput(name="j (to unit)", start=1, width=90)
-        self.i = pn.widgets.IntInput(name="i (from unit, 0 = bias)", start=0, width=140)
-        self.value = pn.widgets.FloatInput(name="New value", width=110)
-        self.apply = pn.widgets.Button(name="Set weight", button_type="primary", width=110,
+        self.layer = pn.widgets.Select(label="Weight matrix", width=140)
+        self.j = pn.widgets.IntInput(label="j (to unit)", start=1, width=90)
+        self.i = pn.widgets.IntInput(label="i (from unit, 0 = bias)", start=0, width=140)
+        self.value = pn.widgets.FloatInput(label="New value", width=110)
+        self.apply = pn.widgets.Button(label="Set weight", color="primary", width=110,
                                        align="end")
         self.table = pn.widgets.Tabulator(pd.DataFrame(), show_index=True, sizing_mode="stretch_width",
                                           height=170, disabled=False, selectable=False)

@@ -125,3 +125,37 @@ def test_parse_hidden_layers():
     assert parse_hidden_layers("4, 3") == [4, 3]
     assert parse_hidden_layers("4 3") == [4, 3]
     assert parse_hidden_layers("") == [] == parse_hidden_layers("none")
+
+
+def test_the_explorer_renders_without_a_server_as_in_a_notebook():
+    import panel as pn
+
+    from explorer.views import Explorer
+
+    explorer = Explorer(preset="debug")
+    root = pn.panel(explorer).get_root()
+    assert root is not None
+    explorer.state.step()
+    nodes = explorer.graph.nodes.data
+    assert {"layer", "unit", "z", "a", "delta"} <= set(nodes)
+    assert not np.isnan(nodes["a"][np.asarray(nodes["layer"]) == 2][1:]).any()
+
+
+def test_large_nets_draw_only_the_strongest_edges_and_say_so():
+    from explorer import graph
+    from explorer.views import Explorer
+
+    explorer = Explorer(preset="xnor")
+    s = explorer.state
+    rng = np.random.default_rng(0)
+    s.stepper = Stepper(Network([400, 25, 10], seed=1), rng.random((5, 400)), np.arange(5) % 10)
+    s.structure += 1
+    edges = explorer.graph.edges.data
+    assert len(edges["theta"]) <= graph.MAX_EDGES
+    assert "strongest" in explorer.graph._note.text and "10285" in explorer.graph._note.text
+    theta = s.network.theta(1)
+    for j in (1, 13, 25):  # each unit keeps its largest |Θ| inputs
+        kept = [abs(t) for l, tj, t in zip(edges["layer"], edges["target"], edges["theta"])
+                if l == 1 and tj == j]
+        assert min(kept) >= np.sort(np.abs(theta[j - 1]))[-len(kept)]
+    assert sum(1 for l in edges["layer"] if l == 2) == 10 * 26  # few enough to keep all

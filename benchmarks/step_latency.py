@@ -1,0 +1,536 @@
+#!/usr/bin/env python
+"""How long after pressing "Next step" does the graph change in the browser?
+
+Run from the repository root (needs playwright and Debian's /usr/bin/chromium):
+
+    python benchmarks/step_latency.py            # 30 samples per case
+    python benchmarks/step_latency.py --quick    # 8 samples per case
+    python benchmarks/step_latency.py --samples 60 --warmup 5
+
+What runs
+    One server process (``pn.serve`` of two apps, started by this script as
+    ``python benchmarks/step_latency.py --serve``) holds both
+
+    * ``/app?net=2-2-1 | 4-16-16-3 | 64-25-10``: the real dashboard from
+      ``explorer.dashboard.create_app`` whose network is then replaced by a
+      fresh ``engine.Network(sizes, seed=0)`` on m = 8 random examples (X
+      uniform in [0, 1], random class labels), shown by bumping
+      ``state.structure`` / ``state.version`` the way a preset change does;
+    * ``/trivial``: a button and an HTML pane; clicking sets the pane's text.
+
+    One headless Chromium opens the four pages side by side.
+
+What is measured (all in the page, with ``performance.now()``)
+    One sample of a dashboard = press "Reset" (not timed; then wait until no
+    websocket message has arrived for 150 ms), then dispatch a click on
+    "Next step" from JavaScript and time it.  So every sample is the same
+    step: the first forward step of an iteration (z^(2), a^(2)), which
+    changes the ``nodes`` source (edges stay as they are).  One sample of the
+    trivial app = click its button and time it.
+
+    latency   click -> the ``nodes`` ColumnDataSource's ``data`` changed in
+              BokehJS (``source.properties.data.change``, which is what a
+              ColumnDataChanged patch from ``source.data[col] = ...`` fires);
+              for the trivial app: click -> the pane's DOM text changed
+              (MutationObserver on its shadow root).  This is the headline
+              number, compared with the targets.
+    frame     click -> the first animation frame after that change (Bokeh's
+              canvas has been repainted by then; the trivial app's text is
+              laid out).  Includes waiting for the next vsync (up to ~16 ms).
+
+    Breakdown of latency, from a wrapped ``window.WebSocket``:
+    send      click -> the click's message handed to the websocket
+    server    that send -> the first reply frame received (server work +
+              loopback)
+    apply     the first reply frame -> the data change (decoding and applying
+              the patches that came before and with the nodes change)
+    bytes     total size of the websocket frames received for the click, until
+              150 ms of silence (all the step's updates, not only the graph's)
+
+    And, inside the server (``time.perf_counter`` around the Python calls):
+    step_py     ``ExplorerState.step()``: the engine step and every view's
+                watcher on ``version`` (graph, status, equation, weights, ...)
+    refresh_py  the part of that spent in ``GraphView.refresh`` (computing
+                the columns and handing the changed ones to Bokeh)
+
+    Samples are interleaved: each round takes one sample of every case, in a
+    new random order, so machine noise hits all alike.  Warm-up samples are
+    dropped.  Printed: median, p25 and p75 per case, and each net's median /
+    the trivial app's median.  Targets: <= 1.3x on 2-2-1 and 4-16-16-3, <= 2x
+    on 64-25-10.  The script only prints; it never asserts on timing.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+NETS = {
+    "2-2-1": [2, 2, 1],
+    "4-16-16-3": [4, 16, 16, 3],
+    "64-25-10": [64, 25, 10],
+}
+TARGETS = {"2-2-1": 1.3, "4-16-16-3": 1.3, "64-25-10": 2.0}
+M_EXAMPLES = 8
+QUIET_MS = 150          # a case is settled after this long without a websocket message
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+# =============================================================== the served apps
+def _record(**fields):
+    """Append one server-side timing to $STEP_LATENCY_TIMINGS (JSON lines)."""
+    path = os.environ.get("STEP_LATENCY_TIMINGS")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(fields) + "\n")
+
+
+def random_stepper(sizes, m=M_EXAMPLES, seed=0, learning_rate=1.0):
+    """A batch-mode Stepper on a fresh Network(sizes, seed=0) and m random examples."""
+    import numpy as np
+
+    from engine import Network, Stepper
+
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.0, 1.0, size=(m, sizes[0]))
+    K = sizes[-1]
+    Y = rng.integers(0, 2, size=m).astype(float) if K == 1 else rng.integers(0, K, size=m)
+    return Stepper(Network(sizes, seed=0), X, Y, learning_rate=learning_rate, mode="batch")
+
+
+def install_network(state, sizes, m=M_EXAMPLES):
+    """Show a sizes-shaped network on random data in an existing ExplorerState.
+
+    Mirrors what ExplorerState does on a preset change (new stepper, settings
+    synced without rebuilding, then ``structure`` and ``version`` bumped).
+    """
+    import param
+
+    from explorer.state import format_hidden_layers
+
+    stepper = random_stepper(sizes, m, learning_rate=state.learning_rate)
+    with param.discard_events(state):  # sync the settings widgets without a rebuild
+        state.param.update(hidden_layers=format_hidden_layers(sizes), mode="batch",
+                           example=0, playing=False)
+    state.stepper = stepper
+    state.param.example.bounds = (0, stepper.m - 1)
+    state.structure += 1
+    state.version += 1
+
+
+def instrument(explorer, case):
+    """Time ExplorerState.step() and GraphView.refresh inside it (for the report)."""
+    state, graph = explorer.state, explorer.graph
+    step, refresh = state.step, graph.refresh
+    inside = {"refresh": None}
+
+    def timed_refresh(*args, **kwargs):
+        if inside["refresh"] is None:
+            return refresh(*args, **kwargs)
+        t0 = time.perf_counter()
+        try:
+            return refresh(*args, **kwargs)
+        finally:
+            inside["refresh"] += time.perf_counter() - t0
+
+    def timed_step():
+        inside["refresh"] = 0.0
+        t0 = time.perf_counter()
+        try:
+            return step()
+        finally:
+            total = time.perf_counter() - t0
+            _record(case=case, step_ms=total * 1e3, refresh_ms=inside["refresh"] * 1e3)
+            inside["refresh"] = None
+
+    # The Next-step button calls s.step() and the graph's watchers call
+    # self.refresh(), both looked up on the instance at call time.
+    state.step = timed_step
+    graph.refresh = timed_refresh
+
+
+def bench_app():
+    """The real dashboard (create_app) showing the network named by ?net=..."""
+    import panel as pn
+
+    from explorer.dashboard import create_app
+
+    args = pn.state.session_args or {}
+    net = (args.get("net") or [b"2-2-1"])[0].decode()
+    if net not in NETS:
+        raise ValueError(f"unknown ?net={net}; choose one of {', '.join(NETS)}")
+    # create_app() takes no state or network, so build the xor page and swap
+    # its network before the page is sent.
+    template = create_app("xor")
+    install_network(template.explorer.state, NETS[net])
+    instrument(template.explorer, net)
+    return template
+
+
+def trivial_app():
+    """One button and one text pane: clicking the button updates the text."""
+    import panel as pn
+
+    pn.extension()
+    clicks = {"n": 0}
+    text = pn.pane.HTML("clicks: 0", css_classes=["bench-text"], width=300)
+    button = pn.widgets.Button(name="Click me", button_type="primary", width=140)
+
+    def on_click(event):
+        t0 = time.perf_counter()
+        clicks["n"] += 1
+        text.object = f"clicks: {clicks['n']}"
+        _record(case="trivial", step_ms=(time.perf_counter() - t0) * 1e3, refresh_ms=0.0)
+
+    button.on_click(on_click)
+    return pn.Column(button, text)
+
+
+def serve(port: int) -> None:
+    import panel as pn
+
+    pn.serve({"app": bench_app, "trivial": trivial_app}, port=port, address="localhost",
+             websocket_origin=[f"localhost:{port}"], show=False, title="step latency",
+             num_procs=1)
+
+
+# ================================================================ the browser side
+# Wraps the page's WebSocket to timestamp every frame sent and received.
+TRACE_WEBSOCKET_JS = """
+(() => {
+  const Native = window.WebSocket
+  const trace = {sent: [], recv: []}
+  window.__ws = trace
+  const size = (d) => typeof d === "string" ? d.length : (d.byteLength ?? d.size ?? 0)
+  class TracedWebSocket extends Native {
+    constructor(...args) {
+      super(...args)
+      // Registered before Bokeh sets onmessage, so it runs first.
+      this.addEventListener("message", (ev) => trace.recv.push([performance.now(), size(ev.data)]))
+    }
+    send(data) {
+      trace.sent.push([performance.now(), size(data)])
+      return super.send(data)
+    }
+  }
+  window.WebSocket = TracedWebSocket
+})()
+"""
+
+# Press a button (ElementHandle) and time what follows; see the module docstring.
+PRESS_JS = """
+async ([button, watch, quietMs, timeoutMs]) => {
+  const W = window.__ws
+  W.sent.length = 0
+  W.recv.length = 0
+  const out = {changes: 0}
+  let cleanup = () => {}
+  const updated = new Promise((resolve) => {
+    const onChange = () => {
+      out.changes += 1
+      out.t_last_change = performance.now()
+      if (out.t_change == null) {
+        out.t_change = out.t_last_change
+        requestAnimationFrame(() => { out.t_frame = performance.now(); resolve() })
+      }
+    }
+    if (watch.kind === "source") {
+      const source = Bokeh.documents[0].get_model_by_name(watch.name)
+      const signal = source.properties.data.change
+      signal.connect(onChange)
+      cleanup = () => signal.disconnect(onChange)
+    } else {
+      const observer = new MutationObserver(onChange)
+      observer.observe(watch.element.shadowRoot ?? watch.element,
+                       {subtree: true, childList: true, characterData: true})
+      cleanup = () => observer.disconnect()
+    }
+  })
+  const timeout = new Promise((resolve) => setTimeout(resolve, timeoutMs))
+  const t0 = performance.now()
+  button.click()
+  await Promise.race([updated, timeout])
+  cleanup()
+  // Settle: wait until no websocket frame has arrived for quietMs.
+  for (;;) {
+    const last = W.recv.length ? W.recv[W.recv.length - 1][0] : t0
+    if (performance.now() - last >= quietMs && performance.now() - t0 >= quietMs) break
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  const rel = (t) => t == null ? null : t - t0
+  return {
+    latency: rel(out.t_change), last_change: rel(out.t_last_change), frame: rel(out.t_frame),
+    changes: out.changes,
+    send: W.sent.length ? rel(W.sent[0][0]) : null,
+    first_recv: W.recv.length ? rel(W.recv[0][0]) : null,
+    frames: W.recv.length,
+    bytes: W.recv.reduce((s, [, n]) => s + n, 0),
+  }
+}
+"""
+
+
+class Case:
+    """One open page: a dashboard with a network, or the trivial app."""
+
+    def __init__(self, name, page, kind):
+        self.name, self.page, self.kind = name, page, kind
+        self.samples: list[dict] = []
+
+    def open(self, base_url, timeout=60000):
+        page = self.page
+        page.add_init_script(TRACE_WEBSOCKET_JS)
+        if self.kind == "trivial":
+            page.goto(f"{base_url}/trivial")
+            self.button = page.get_by_role("button", name="Click me", exact=True)
+            self.button.wait_for(timeout=timeout)
+            text = page.locator(".bench-text").first
+            text.wait_for(state="attached", timeout=timeout)
+            self.watch = {"kind": "dom", "element": text.element_handle()}
+        else:
+            page.goto(f"{base_url}/app?net={self.name}")
+            page.wait_for_function(
+                """() => window.Bokeh !== undefined && Bokeh.documents.length > 0
+                         && Bokeh.documents[0].get_model_by_name('nodes') != null""",
+                timeout=timeout)
+            self.button = page.get_by_role("button", name="Next step", exact=True)
+            self.button.wait_for(timeout=timeout)
+            self.reset_button = page.get_by_role("button", name="Reset", exact=True).element_handle()
+            self.watch = {"kind": "source", "name": "nodes"}
+            sizes = page.evaluate(
+                """() => { const d = Bokeh.documents[0].get_model_by_name('nodes').data
+                           const layer = Array.from(d.layer), unit = Array.from(d.unit)
+                           const n = Math.max(...layer), out = []
+                           for (let l = 1; l <= n; l++)
+                             out.push(layer.filter((x, k) => x === l && unit[k] > 0).length)
+                           return out }""")
+            if sizes != NETS[self.name]:
+                raise RuntimeError(f"{self.name}: the page shows a {sizes} network")
+        self.button_handle = self.button.element_handle()
+        self.page.wait_for_timeout(500)  # let first renders (KaTeX, tables) finish
+
+    def press(self, button, timeout_ms=15000):
+        return self.page.evaluate(PRESS_JS, [button, self.watch, QUIET_MS, timeout_ms])
+
+    def sample(self):
+        """One timed click (after a Reset for the dashboards); returns the timings."""
+        self.page.bring_to_front()
+        if self.kind != "trivial":
+            self.press(self.reset_button)
+        result = self.press(self.button_handle)
+        if result["latency"] is None:
+            raise RuntimeError(f"{self.name}: no update within the timeout: {result}")
+        return result
+
+
+# ======================================================================= driver
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(timings_path: Path, log_path: Path, timeout=90.0):
+    port = _free_port()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["STEP_LATENCY_TIMINGS"] = str(timings_path)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", "--port", str(port)]
+    if os.environ.get("STEP_LATENCY_SERVER"):
+        cmd = [sys.executable, os.environ["STEP_LATENCY_SERVER"], str(port)]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://localhost:{port}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
+            try:
+                with opener.open(f"{base}/trivial", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not come up:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _quantiles(values):
+    import numpy as np
+
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    if not v.size:
+        return (float("nan"),) * 3
+    p25, p50, p75 = np.percentile(v, [25, 50, 75])
+    return p50, p25, p75
+
+
+def _median(values):
+    return _quantiles(values)[0]
+
+
+def report(cases, server_times, args):
+    names = [c.name for c in cases]
+    trivial = next(c for c in cases if c.kind == "trivial")
+    base_latency = _median([s["latency"] for s in trivial.samples])
+    base_frame = _median([s["frame"] for s in trivial.samples])
+
+    print()
+    print("Latency: click -> graph data changed (nets) / text changed (trivial), ms")
+    print(f"{'case':<11} {'n':>3} {'median':>8} {'p25':>7} {'p75':>7} {'ratio':>6} "
+          f"{'target':>7}  met")
+    verdicts = {}
+    for c in cases:
+        med, p25, p75 = _quantiles([s["latency"] for s in c.samples])
+        if c.kind == "trivial":
+            print(f"{c.name:<11} {len(c.samples):>3} {med:8.1f} {p25:7.1f} {p75:7.1f} "
+                  f"{'1.00':>6} {'-':>7}  -")
+            continue
+        ratio = med / base_latency
+        target = TARGETS[c.name]
+        verdicts[c.name] = ratio <= target
+        print(f"{c.name:<11} {len(c.samples):>3} {med:8.1f} {p25:7.1f} {p75:7.1f} {ratio:6.2f} "
+              f"{'<=' + format(target, 'g') + 'x':>7}  {'yes' if ratio <= target else 'NO'}")
+
+    print()
+    print("Until the next animation frame after the change (canvas repainted), ms")
+    print(f"{'case':<11} {'median':>8} {'p25':>7} {'p75':>7} {'ratio':>6}")
+    for c in cases:
+        med, p25, p75 = _quantiles([s["frame"] for s in c.samples])
+        print(f"{c.name:<11} {med:8.1f} {p25:7.1f} {p75:7.1f} {med / base_frame:6.2f}")
+
+    print()
+    print("Breakdown (medians, ms): click->send | send->first reply (server) | "
+          "first reply->change (browser)")
+    print(f"{'case':<11} {'send':>6} {'server':>7} {'apply':>7} {'frames':>7} {'KB recv':>8} "
+          f"{'step_py':>8} {'refresh_py':>11}")
+    for c in cases:
+        s = c.samples
+        send = _median([x["send"] for x in s])
+        server_ms = _median([x["first_recv"] - x["send"] for x in s
+                             if x["first_recv"] is not None and x["send"] is not None])
+        apply = _median([x["latency"] - x["first_recv"] for x in s if x["first_recv"] is not None])
+        frames = _median([x["frames"] for x in s])
+        kb = _median([x["bytes"] for x in s]) / 1024
+        py = server_times.get(c.name, [])
+        step_py = _median([t["step_ms"] for t in py])
+        refresh_py = _median([t["refresh_ms"] for t in py])
+        print(f"{c.name:<11} {send:6.1f} {server_ms:7.1f} {apply:7.1f} {frames:7.0f} {kb:8.1f} "
+              f"{step_py:8.2f} {refresh_py:11.2f}")
+
+    print()
+    met = all(verdicts.values())
+    for name, ok in verdicts.items():
+        print(f"target for {name} (<= {TARGETS[name]:g}x the trivial app): "
+              f"{'met' if ok else 'NOT met'}")
+    print(f"all targets {'met' if met else 'NOT met'} (printed only; nothing is asserted)")
+
+
+def run(args) -> int:
+    from playwright.sync_api import sync_playwright
+
+    print(f"step latency: {args.samples} samples per case after {args.warmup} warm-up, "
+          f"interleaved; python {platform.python_version()}, {platform.machine()}, "
+          f"{os.cpu_count()} CPUs")
+    import bokeh
+    import panel
+    print(f"panel {panel.__version__}, bokeh {bokeh.__version__}, chromium {CHROMIUM} (headless)")
+    print("sample = dashboards: Reset (untimed), then 'Next step' = first forward step "
+          "(z^(2), a^(2)); trivial: click the button")
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory(prefix="step-latency-") as tmp:
+        timings_path = Path(tmp) / "timings.jsonl"
+        log_path = Path(tmp) / "server.log"
+        with server(timings_path, log_path) as base, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                cases = [Case("trivial", context.new_page(), "trivial")]
+                cases += [Case(name, context.new_page(), "net") for name in NETS]
+                for c in cases:
+                    c.open(base)
+                hidden = [c.name for c in cases
+                          if c.page.evaluate("document.visibilityState") != "visible"]
+                if hidden:
+                    print(f"note: pages not visible (each is brought to front before a sample): "
+                          f"{', '.join(hidden)}")
+                rounds = args.warmup + args.samples
+                for r in range(rounds):
+                    order = cases[:]
+                    rng.shuffle(order)
+                    for c in order:
+                        result = c.sample()
+                        if r >= args.warmup:
+                            c.samples.append(result)
+                    if args.verbose:
+                        print(f"round {r + 1}/{rounds}: " + ", ".join(
+                            f"{c.name} {c.samples[-1]['latency']:.1f}" for c in cases if c.samples))
+            finally:
+                browser.close()
+        server_times: dict[str, list] = {}
+        if timings_path.exists():
+            for line in timings_path.read_text().splitlines():
+                t = json.loads(line)
+                server_times.setdefault(t["case"], []).append(t)
+        # The server records every timed click; drop the warm-up ones.
+        server_times = {k: v[args.warmup:] for k, v in server_times.items()}
+    report(cases, server_times, args)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="8 samples per case, 2 warm-up")
+    parser.add_argument("--samples", type=int, default=30, help="timed samples per case (30)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed samples per case first (3)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the interleaving order")
+    parser.add_argument("--verbose", action="store_true", help="print every round")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.port)
+        return 0
+    if args.quick:
+        args.samples, args.warmup = 8, 2
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

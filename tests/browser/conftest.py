@@ -1,0 +1,318 @@
+"""Shared fixtures and helpers for the browser tests (pytest-playwright + Debian chromium).
+
+Fixtures
+    explorer_server            session: ``panel serve explorer/app.py`` in a subprocess;
+                               the value is the app URL "http://localhost:<port>/app".
+    browser_type_launch_args   session: launches /usr/bin/chromium (no download needed).
+    browser_context_args       session: 1280x800 viewport.
+    (autouse) panel state is reset after every test that imported panel in-process.
+
+Helpers (import them: ``from conftest import serve_script, bokeh_data, ...``)
+    serve_script(path, port=None, *, timeout=60.0, extra_args=())   context manager -> URL
+    wait_for_bokeh_model(page, name, timeout=20000)
+    bokeh_data(page, name) -> dict[str, list]
+    artifact_path(name) -> pathlib.Path under test-artifacts/
+
+Everything runs offline: the browser makes no request outside localhost unless
+the app itself asks for one.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
+EXPLORER_APP = REPO_ROOT / "explorer" / "app.py"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def artifact_path(name: str | os.PathLike) -> Path:
+    """Path for a test artifact (screenshot, log, trace) under test-artifacts/.
+
+    Creates test-artifacts/ and any sub-folders in ``name``; the folder is
+    git-ignored. Existing files are not removed: same name, same file.
+    """
+    path = ARTIFACTS_DIR / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no server log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_script(
+    path: str | os.PathLike,
+    port: int | None = None,
+    *,
+    timeout: float = 60.0,
+    extra_args: Sequence[str] = (),
+) -> Iterator[str]:
+    """Serve one Panel script with a real ``panel serve`` subprocess.
+
+    ``path`` is absolute or relative to the repository root, e.g.
+    "explorer/app.py" or "tests/browser/apps/keyboard_app.py". The server runs
+    from the repository root with this interpreter (``sys.executable -m panel
+    serve``), the repository root on PYTHONPATH, one process, on ``port`` (a
+    free one if None), bound to localhost. Yields the app URL
+    "http://localhost:<port>/<script stem>" once a GET of it answers 200 and
+    the script ran without raising (Panel answers 200 with an error page when
+    it raises, so the server log is checked too: a broken script fails here,
+    with its traceback, not later in the page).
+    The server's stdout and stderr go to test-artifacts/server-<stem>.log;
+    their tail is shown if the server does not come up, and printed (captured
+    by pytest, shown for failing tests) if the ``with`` body raises.
+    """
+    script = Path(path)
+    if not script.is_absolute():
+        script = REPO_ROOT / script
+    if not script.exists():
+        raise FileNotFoundError(f"serve_script: {script} does not exist")
+    port = port or _free_port()
+    url = f"http://localhost:{port}/{script.stem}"
+    log = artifact_path(f"server-{script.stem}.log")
+    cmd = [
+        sys.executable, "-m", "panel", "serve", str(script),
+        "--port", str(port),
+        "--address", "localhost",
+        f"--allow-websocket-origin=localhost:{port}",
+        "--num-procs", "1",
+        *extra_args,
+    ]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_up(proc, url, timeout, log)
+        try:
+            yield url
+        except BaseException:
+            print(f"--- tail of {log} ---\n{_tail(log)}", file=sys.stderr)
+            raise
+    finally:
+        _stop(proc)
+
+
+_SCRIPT_ERROR = "Error running application handler"
+# Ignore http_proxy & co: the server is on localhost.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _wait_until_up(proc: subprocess.Popen, url: str, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"panel serve exited with code {proc.returncode} before {url} answered.\n"
+                f"command: {' '.join(map(str, proc.args))}\n--- server log ---\n{_tail(log)}")
+        try:
+            with _NO_PROXY.open(url, timeout=5) as response:
+                status = response.status
+            if status == 200:
+                # Panel answers 200 with an error page when the script raises.
+                if _SCRIPT_ERROR in log.read_text(encoding="utf-8", errors="replace"):
+                    _stop(proc)
+                    raise RuntimeError(
+                        f"{url} answered, but the script raised.\n"
+                        f"--- server log ---\n{_tail(log)}")
+                return
+            last_error = f"HTTP {status}"
+        except urllib.error.HTTPError as exc:
+            last_error = f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            last_error = repr(exc)
+        time.sleep(0.2)
+    _stop(proc)
+    raise RuntimeError(
+        f"{url} did not answer 200 within {timeout:.0f} s (last: {last_error}).\n"
+        f"command: {' '.join(map(str, proc.args))}\n--- server log ---\n{_tail(log)}")
+
+
+def wait_for_bokeh_model(page, name: str, timeout: float = 20000) -> None:
+    """Wait (``timeout`` ms) until ``Bokeh.documents[0].get_model_by_name(name)`` exists.
+
+    Raises at once if several models share the name (BokehJS refuses to pick).
+    """
+    page.wait_for_function(
+        """(name) => window.Bokeh !== undefined && Bokeh.documents.length > 0
+                     && Bokeh.documents[0].get_model_by_name(name) != null""",
+        arg=name, timeout=timeout)
+
+
+_BOKEH_DATA_JS = """
+(name) => {
+  const model = Bokeh.documents[0].get_model_by_name(name)
+  if (model == null) {
+    throw new Error(`no Bokeh model named ${JSON.stringify(name)}`)
+  }
+  function reshape(flat, shape) {
+    if (shape == null || shape.length <= 1) {
+      return flat
+    }
+    const [n, ...rest] = shape
+    const size = rest.reduce((a, b) => a * b, 1)
+    const out = []
+    for (let i = 0; i < n; i++) {
+      out.push(reshape(flat.slice(i * size, (i + 1) * size), rest))
+    }
+    return out
+  }
+  function plain(v) {
+    if (v === undefined || v === null) {
+      return null
+    }
+    if (typeof v === "bigint") {
+      return Number(v)
+    }
+    if (ArrayBuffer.isView(v)) {     // Float64Array, Int32Array, Uint8Array (bool)...
+      const item = v.dtype === "bool" ? (x) => x !== 0 : (x) => plain(x)
+      return reshape(Array.from(v, item), v.shape)
+    }
+    if (Array.isArray(v)) {
+      return v.map(plain)
+    }
+    if (v instanceof Map) {
+      return Object.fromEntries(Array.from(v, ([k, x]) => [String(k), plain(x)]))
+    }
+    if (typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+    }
+    return v
+  }
+  const data = model.data
+  const entries = data instanceof Map ? Array.from(data.entries()) : Object.entries(data)
+  return Object.fromEntries(entries.map(([k, v]) => [k, plain(v)]))
+}
+"""
+
+
+def bokeh_data(page, name: str) -> dict[str, list]:
+    """The ``data`` of the ColumnDataSource named ``name``, as plain Python.
+
+    In BokehJS 3.9 ``source.data`` is a plain object (not a Map; a Map is
+    handled too) whose numpy columns are typed arrays (Float64Array,
+    Int32Array; bool columns are Uint8Array) with ``dtype`` and ``shape``,
+    and whose list columns are plain arrays. Here every column becomes a
+    list: n-d arrays become nested lists, bool columns True/False.
+
+    NaN (and NaT) comes back as ``float('nan')``, always - from numpy arrays
+    and from Python lists alike - so test with ``math.isnan``; ±Infinity as
+    ``float('±inf')``; None/null as ``None``. JavaScript numbers carry no
+    int/float distinction, so a whole float comes back as an int (1.0 -> 1;
+    compare with ``==`` or ``pytest.approx``). int64 columns arrive as
+    Int32Array when they fit, otherwise as doubles (precision lost past 2**53).
+    """
+    return page.evaluate(_BOKEH_DATA_JS, name)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _chromium_executable() -> str:
+    candidates = [os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail(
+        "The browser tests need Debian's chromium at /usr/bin/chromium (or on PATH, or "
+        "named by $CHROMIUM); `playwright install` cannot download browsers here. "
+        "Install it with: apt-get update && apt-get install -y --no-install-recommends "
+        "chromium   (scripts/test does this for you).",
+        pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, browser_name):
+    if browser_name not in (None, "chromium"):
+        return browser_type_launch_args
+    args = [*browser_type_launch_args.get("args", []),
+            *(a for a in CHROMIUM_ARGS if a not in browser_type_launch_args.get("args", []))]
+    return {**browser_type_launch_args,
+            "executable_path": _chromium_executable(),
+            "args": args}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture(scope="session")
+def explorer_server() -> Iterator[str]:
+    """URL of the real dashboard, "http://localhost:<port>/app", served for the session."""
+    if not EXPLORER_APP.exists():
+        pytest.fail(f"{EXPLORER_APP.relative_to(REPO_ROOT)} does not exist yet", pytrace=False)
+    with serve_script(EXPLORER_APP) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _reset_panel_state():
+    """After each test, reset Panel's global state if this process imported panel.
+
+    Mirrors the cleanup in panel's own test suite (panel/tests/conftest.py,
+    ``server_cleanup`` and ``cache_cleanup``). The served apps run in their
+    own processes and are not affected.
+    """
+    yield
+    if "panel" not in sys.modules:
+        return
+    from bokeh.document import Document
+    from bokeh.io.doc import _PATCHED_CURDOCS
+    from bokeh.io.state import _STATE
+    from panel.io.state import state
+
+    _PATCHED_CURDOCS.clear()
+    _STATE.document = Document()
+    state.reset()
+    state.clear_caches()
