@@ -28,12 +28,16 @@ What is measured (all in the page, with ``performance.now()``)
     changes the ``nodes`` source (edges stay as they are).  One sample of the
     trivial app = click its button and time it.
 
-    latency   click -> the ``nodes`` ColumnDataSource's ``data`` changed in
-              BokehJS (``source.properties.data.change``, which is what a
-              ColumnDataChanged patch from ``source.data[col] = ...`` fires);
-              for the trivial app: click -> the pane's DOM text changed
-              (MutationObserver on its shadow root).  This is the headline
-              number, compared with the targets.
+    latency   click -> the ``nodes`` ColumnDataSource's ``data`` has changed
+              in BokehJS: the time of the last ``source.properties.data.change``
+              (what each ColumnDataChanged patch event, i.e. each Python
+              ``source.data[col] = ...``, fires) before the next animation
+              frame, i.e. once the whole patch is applied.  A step changes
+              several columns and each arrives as its own event ("changes");
+              they come in one websocket message.  For the trivial app:
+              click -> the pane's DOM text changed (MutationObserver on its
+              shadow root).  This is the headline number, compared with the
+              targets.
     frame     click -> the first animation frame after that change (Bokeh's
               canvas has been repainted by then; the trivial app's text is
               laid out).  Includes waiting for the next vsync (up to ~16 ms).
@@ -58,6 +62,10 @@ What is measured (all in the page, with ``performance.now()``)
     dropped.  Printed: median, p25 and p75 per case, and each net's median /
     the trivial app's median.  Targets: <= 1.3x on 2-2-1 and 4-16-16-3, <= 2x
     on 64-25-10.  The script only prints; it never asserts on timing.
+
+Experiments: with STEP_LATENCY_SERVER=path/to/script.py the server is started
+as ``python script.py PORT`` instead; such a script can import this module,
+patch something (e.g. a proposed GraphView change) and call ``serve(port)``.
 """
 from __future__ import annotations
 
@@ -280,7 +288,7 @@ async ([button, watch, quietMs, timeoutMs]) => {
   }
   const rel = (t) => t == null ? null : t - t0
   return {
-    latency: rel(out.t_change), last_change: rel(out.t_last_change), frame: rel(out.t_frame),
+    latency: rel(out.t_last_change), first_change: rel(out.t_change), frame: rel(out.t_frame),
     changes: out.changes,
     send: W.sent.length ? rel(W.sent[0][0]) : null,
     first_recv: W.recv.length ? rel(W.recv[0][0]) : null,
@@ -359,7 +367,7 @@ def server(timings_path: Path, log_path: Path, timeout=90.0):
     env["PYTHONUNBUFFERED"] = "1"
     env["STEP_LATENCY_TIMINGS"] = str(timings_path)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", "--port", str(port)]
-    if os.environ.get("STEP_LATENCY_SERVER"):
+    if os.environ.get("STEP_LATENCY_SERVER"):  # experiments: see the module docstring
         cmd = [sys.executable, os.environ["STEP_LATENCY_SERVER"], str(port)]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
@@ -436,23 +444,29 @@ def report(cases, server_times, args):
         print(f"{c.name:<11} {med:8.1f} {p25:7.1f} {p75:7.1f} {med / base_frame:6.2f}")
 
     print()
-    print("Breakdown (medians, ms): click->send | send->first reply (server) | "
-          "first reply->change (browser)")
-    print(f"{'case':<11} {'send':>6} {'server':>7} {'apply':>7} {'frames':>7} {'KB recv':>8} "
-          f"{'step_py':>8} {'refresh_py':>11}")
+    print("Breakdown (medians): click->send | send->first reply frame (server + loopback) | "
+          "first reply->last change (browser);")
+    print("first = click->first change event; changes = data-change events per click; "
+          "*_py = server Python time, ms")
+    print(f"{'case':<11} {'send':>5} {'server':>7} {'apply':>6} {'first':>6} {'changes':>7} "
+          f"{'frames':>6} {'KB recv':>7} {'step_py':>8} {'refresh_py':>10}")
     for c in cases:
         s = c.samples
         send = _median([x["send"] for x in s])
         server_ms = _median([x["first_recv"] - x["send"] for x in s
                              if x["first_recv"] is not None and x["send"] is not None])
         apply = _median([x["latency"] - x["first_recv"] for x in s if x["first_recv"] is not None])
+        first = _median([x["first_change"] for x in s])
+        changes = _median([x["changes"] for x in s])
         frames = _median([x["frames"] for x in s])
         kb = _median([x["bytes"] for x in s]) / 1024
         py = server_times.get(c.name, [])
         step_py = _median([t["step_ms"] for t in py])
         refresh_py = _median([t["refresh_ms"] for t in py])
-        print(f"{c.name:<11} {send:6.1f} {server_ms:7.1f} {apply:7.1f} {frames:7.0f} {kb:8.1f} "
-              f"{step_py:8.2f} {refresh_py:11.2f}")
+        print(f"{c.name:<11} {send:5.1f} {server_ms:7.1f} {apply:6.1f} {first:6.1f} {changes:7.0f} "
+              f"{frames:6.0f} {kb:7.1f} {step_py:8.2f} {refresh_py:10.2f}")
+    print("(trivial: step_py is its on_click callback; for the nets, step_py covers every view's "
+          "watcher, most of which run after the graph's message is sent)")
 
     print()
     met = all(verdicts.values())

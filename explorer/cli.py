@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 
 from engine import presets
 
@@ -22,7 +21,10 @@ def main(argv=None) -> int:
     from .dashboard import create_app
 
     print(f"Backprop Explorer on http://localhost:{args.port}/app  (Ctrl+C stops it)", flush=True)
-    pn.serve({"app": functools.partial(create_app, preset=args.preset)}, port=args.port,
+    def app():  # Panel serves a plain function per session (it shows a partial's repr)
+        return create_app(preset=args.preset)
+
+    pn.serve({"app": app}, port=args.port,
              show=args.show, title="Backprop Explorer",
              websocket_origin=[f"localhost:{args.port}", f"127.0.0.1:{args.port}"])
     return 0

@@ -66,8 +66,10 @@ class ExplorerState(param.Parameterized):
     notice = param.Tuple(default=(0, "info", ""), length=3,
                          doc="(counter, 'info' | 'success' | 'error', text) of the latest message")
 
-    def __init__(self, preset: str | None = None, **params):
+    def __init__(self, preset: str | None = None, load_preset=presets.load, **params):
+        """``load_preset(name)`` builds a Preset; the app passes a cached one."""
         super().__init__(**params)
+        self._load = load_preset
         self._syncing = False
         self._count = 0
         name = preset or self.preset
@@ -135,7 +137,7 @@ class ExplorerState(param.Parameterized):
 
     # ---- settings -----------------------------------------------------------------
     def _load_preset(self, name: str):
-        preset = presets.load(name)
+        preset = self._load(name)
         stepper = Stepper(preset.network, preset.X, preset.Y,
                           learning_rate=preset.learning_rate, mode=preset.mode)
         self.stepper, self._preset = stepper, preset

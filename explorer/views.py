@@ -347,7 +347,8 @@ class Explorer(Viewer):
 
     def __init__(self, preset: str | None = None, **params):
         if "state" not in params:
-            params["state"] = ExplorerState(preset=preset)
+            # Presets are read-only and the same for every session: build each once.
+            params["state"] = ExplorerState(preset=preset, load_preset=pn.cache(presets.load))
         super().__init__(**params)
         s = self.state
         self.graph = GraphView(state=s)
