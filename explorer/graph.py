@@ -40,7 +40,7 @@ def layout(sizes):
     """Node columns that depend only on the shape: layers left to right,
     units top to bottom, and each non-output layer's bias unit in a top row."""
     L = len(sizes)
-    top = max(sizes) / 2 + 0.5
+    top = max(sizes) / 2 + 0.7
     cols = {"layer": [], "unit": [], "x": [], "y": [], "name": []}
     for l, s in enumerate(sizes, start=1):
         units = ([0] if l < L else []) + list(range(1, s + 1))
@@ -145,7 +145,7 @@ def number_labels(a, delta, is_bias):
         elif np.isnan(ai):
             out.append("")
         else:
-            out.append(f"a={short(ai)}" + ("" if np.isnan(di) else f"\nδ={short(di)}"))
+            out.append(f"a={short(ai)}" + ("" if np.isnan(di) else f"  δ={short(di)}"))
     return out
 
 

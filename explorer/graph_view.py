@@ -111,12 +111,15 @@ class GraphView(Viewer):
         self._palette, low, high, _ = graph.activation_scale(net, s.stepper.X)
         self._fill_mapper.update(palette=self._palette, low=low, high=high)
         n_max = max(net.sizes)
-        # One unit of y is 390 px / (n_max + 1.3); a node takes at most 80% of it.
-        self._size = float(np.clip(0.8 * 390 / (n_max + 1.3), 6, 44))
+        # One unit of y is about 390 px / (n_max + 1.8); a node takes 75% of it.
+        self._size = float(np.clip(0.75 * 390 / (n_max + 1.8), 6, 44))
         self._numbers_allowed = max(net.sizes) <= graph.NUMBERS_MAX_UNITS
-        self.figure.x_range.update(start=-0.35, end=net.L - 1 + 0.55)
-        top = max(net.sizes) / 2 + 0.5
-        self.figure.y_range.update(start=-top - 0.6, end=top + 0.7)
+        self.figure.x_range.update(start=-0.35, end=net.L - 1 + 0.8)
+        top = max(net.sizes) / 2 + 0.7
+        self.figure.y_range.update(start=-top + 0.3, end=top + 0.7)
+        # Labels shrink with the spacing between units, down to 10 px.
+        unit_px = 390 / (2 * top + 0.4)
+        self._text_r.glyph.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
         shown, total = len(self._index[0]), self._index[3]
         self._note.text = ("" if shown == total else
                            f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit).")
