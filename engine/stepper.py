@@ -308,6 +308,25 @@ class Stepper:
             description=(f"Edited Θ_{j},{i}^({l}) from {old:.4g} to {float(value):.4g}: values "
                          f"from layer {stale_from} on are stale (cleared) until recomputed.")))
 
+    @property
+    def iterations_done(self) -> int:
+        """How many updates Θ := Θ − αD have been applied since the start."""
+        return self.iteration if self.iteration_complete else self.iteration - 1
+
+    def jump(self, net, iterations: int, description: str = ""):
+        """Carry on from weights trained elsewhere (e.g. by ``train``), undoably.
+
+        ``net`` holds the weights after ``iterations`` more iterations; the
+        next step starts the following iteration from them, so stepping
+        resumes exactly where training stopped.
+        """
+        if not isinstance(net, Network) or net.sizes != self.network.sizes:
+            raise ValueError(f"jump needs a Network of sizes {self.network.sizes}.")
+        iterations = validation.whole_number(iterations, "iterations", minimum=0)
+        new = self._fresh_iteration(net, self.iterations_done + iterations + 1)
+        self._push(replace(new, description=description or
+                           f"Jumped {iterations} iterations ahead: iteration {new.iteration} is next."))
+
     def run_iteration(self) -> Step:
         """Step until an update has been applied: finishes the current iteration,
         or runs a whole new one when the current one is already complete."""

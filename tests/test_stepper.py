@@ -326,3 +326,25 @@ def test_set_weight_is_undoable_and_checked():
             with pytest.raises(ValueError):
                 stepper.set_weight(*bad)
         assert_same(snapshot(stepper), before)
+
+
+def test_jump_carries_on_from_trained_weights_and_can_be_undone():
+    net, X, labels = small_problem()
+    stepper = Stepper(net, X, labels, learning_rate=0.3)
+    stepper.run_iteration()
+    stepper.step()  # part way into iteration 2: that partial work is dropped
+    before = snapshot(stepper)
+    trained, _ = train(stepper.network, X, labels, learning_rate=0.3, iterations=5)
+    stepper.jump(trained, 5)
+    assert stepper.iterations_done == 6 and stepper.position == 0 and stepper.iteration == 7
+    stepper.run_iteration()
+    expected, _ = train(net, X, labels, learning_rate=0.3, iterations=7)
+    for got, want in zip(stepper.network.thetas, expected.thetas):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    stepper.back()
+    for _ in range(stepper.steps_per_iteration - 1):
+        stepper.back()
+    stepper.back()
+    assert_same(snapshot(stepper), before)
+    with pytest.raises(ValueError, match="sizes"):
+        stepper.jump(Network([3, 2, 3]), 1)
