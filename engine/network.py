@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activations, backprop, losses, validation
+from . import activations, backprop, bugs, losses, validation
 
 INITS = ("random", "zeros")
 
@@ -168,22 +168,30 @@ class Network:
         z, a = self._forward(thetas, X)
         return self._cost_from_output(z[self.L], a[self.L], Y, thetas)
 
-    def cost_and_gradients(self, X, Y):
+    def cost_and_gradients(self, X, Y, *, bug=None):
         """J(Θ) and D^(l) = ∂J/∂Θ^(l) from one forward and one backward pass.
 
         δ^(L) comes from the loss (a − y for the course's cost), then
         δ^(l) = (Θ^(l))ᵀ δ^(l+1) .* g'(z^(l)) for l = L−1..2,
         Δ^(l) = Σ_i δ^(l+1) (a^(l))ᵀ and D^(l) = Δ^(l)/m + (λ/m) Θ^(l) (bias
         column unregularised).  See backprop.py for each formula.
+
+        ``bug`` names one of ``engine.bugs.BUGS`` to compute D with that
+        mistake instead (J is unaffected); None, the default, is correct.
         """
+        v = bugs.variant(bug)
         X, Y = self.check_data(X, Y)
         z, a = self._forward(self._thetas, X)
         L, m = self.L, X.shape[0]
         J = self._cost_from_output(z[L], a[L], Y)
         delta = {L: self._loss.output_delta(z[L], a[L], Y, self._output.derivative)}
+        if v.negate_output_delta:
+            delta[L] = -delta[L]
         for l in range(L - 1, 1, -1):
-            delta[l] = backprop.hidden_delta(self._thetas[l - 1], delta[l + 1], z[l], a[l], self._hidden)
-        D = [backprop.gradient(backprop.accumulate(delta[l + 1], a[l]), self._thetas[l - 1], self._lam, m)
+            delta[l] = backprop.hidden_delta(self._thetas[l - 1], delta[l + 1], z[l], a[l], self._hidden,
+                                             g_prime=v.g_prime)
+        D = [backprop.gradient(backprop.accumulate(delta[l + 1], a[l]), self._thetas[l - 1], self._lam, m,
+                               regularise_bias=v.regularise_bias, lambda_over_m=v.lambda_over_m)
              for l in range(1, L)]
         return J, D
 

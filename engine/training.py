@@ -106,6 +106,12 @@ def _lbfgs(net, X, Y, iterations, callback):
             history.stopped = f"Stopped by the callback after iteration {len(history) - 1}."
             raise StopIteration
 
-    result = minimize(cost_and_gradient, net.unroll(), jac=True, method="L-BFGS-B",
-                      callback=on_iteration, options={"maxiter": iterations})
+    # numpy and scipy each bring their own OpenBLAS; with both thread pools
+    # awake they fight over the cores (measured: digits, 69 iterations, 3.1 s
+    # against 0.25 s).  One BLAS thread is plenty for matrices this small.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = minimize(cost_and_gradient, net.unroll(), jac=True, method="L-BFGS-B",
+                          callback=on_iteration, options={"maxiter": iterations})
     return net.with_vector(result.x), history
