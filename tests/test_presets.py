@@ -9,7 +9,7 @@ import pytest
 from engine import Network, Stepper, presets, train
 
 ALL_PRESETS = ["and", "or", "not", "nor", "xnor", "xor", "worked_example", "debug",
-               "circle", "spiral", "blobs"]
+               "circle", "spiral", "blobs", "digits", "digits_softmax"]
 TOY_SETS = ["circle", "spiral", "blobs"]
 
 
