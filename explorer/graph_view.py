@@ -66,6 +66,13 @@ class GraphView(Viewer):
                                  line_color="color", line_alpha=0.75,
                                  view=CDSView(filter=self._edge_filter))
         self._edge_r.nonselection_glyph = None
+        # Parameters that failed the last gradient check, drawn over their edges.
+        self.failing = ColumnDataSource(name="failing", data={"x0": [], "y0": [], "x1": [], "y1": []})
+        p.segment("x0", "y0", "x1", "y1", source=self.failing, line_width=5, line_color="#e7298a",
+                  line_dash="dashed", legend_label="failed the gradient check")
+        p.legend.location = "bottom_left"
+        p.legend.label_text_font_size = "13px"
+        p.legend.visible = False
         self._ring_r = p.scatter("x", "y", source=self.nodes, size="ring_size", marker="marker",
                                  fill_alpha=0, line_color="ring", line_width=7,
                                  view=CDSView(filter=self._node_filter))
@@ -125,6 +132,7 @@ class GraphView(Viewer):
                            f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit).")
         self._sent = {"nodes": {}, "edges": {}}
         self.refresh(full=True)
+        self.failing.data = {"x0": [], "y0": [], "x1": [], "y1": []}
 
     # ---- updating -------------------------------------------------------------
     def _node_columns(self):
@@ -228,6 +236,17 @@ class GraphView(Viewer):
             self._node_filter.booleans = nodes
         if self._edge_filter.booleans != edges:
             self._edge_filter.booleans = edges
+
+    def set_failing(self, params):
+        """Highlight the edges of these (l, j, i) parameters (those drawn)."""
+        wanted = set(params)
+        layers, targets, sources, _ = self._index
+        rows = [k for k, key in enumerate(zip(layers, targets, sources))
+                if (int(key[0]), int(key[1]), int(key[2])) in wanted]
+        edges = self._sent["edges"]
+        with pn.io.unlocked():
+            self.failing.data = {c: [float(edges[c][k]) for k in rows] for c in ("x0", "y0", "x1", "y1")}
+            self.figure.legend.visible = bool(rows)
 
     def _on_tap(self, attr, old, new):
         if new:

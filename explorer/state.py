@@ -53,6 +53,9 @@ class ExplorerState(param.Parameterized):
     seed = param.Integer(default=0)
     mode = param.Selector(objects=list(MODES), default="batch")
 
+    test_fraction = param.Number(default=0.0, bounds=(0.0, 0.5), step=0.05,
+                                 doc="Share of the data held out as a test set")
+
     example = param.Integer(default=0, bounds=(0, None), doc="Example shown on the graph (0-based)")
     show_bias = param.Boolean(default=True, doc="Show bias units")
     show_numbers = param.Boolean(default=True, doc="Write a and δ on the nodes")
@@ -62,6 +65,7 @@ class ExplorerState(param.Parameterized):
     speed = param.Number(default=2.0, bounds=(0.5, 20.0), doc="Steps per second while playing")
 
     version = param.Integer(default=0, doc="Bumped after every change of what is shown")
+    rebuilt = param.Integer(default=0, doc="Bumped when a new network or data set replaces the old")
     structure = param.Integer(default=0, doc="Bumped when the network's shape changes")
     notice = param.Tuple(default=(0, "info", ""), length=3,
                          doc="(counter, 'info' | 'success' | 'error', text) of the latest message")
@@ -82,6 +86,7 @@ class ExplorerState(param.Parameterized):
         self.param.watch(self._on_setting, [*_KEEP_WEIGHTS, *_NEW_WEIGHTS, "mode"])
         self.param.watch(self._on_learning_rate, "learning_rate")
         self.param.watch(self._on_example, "example")
+        self.param.watch(self._on_test_fraction, "test_fraction")
 
     # ---- messages -----------------------------------------------------------
     def say(self, kind: str, text: str):
@@ -136,21 +141,60 @@ class ExplorerState(param.Parameterized):
         return self._run(self.stepper.set_weight, l, j, i, value)
 
     # ---- settings -----------------------------------------------------------------
+    def _split(self, preset, fraction):
+        """Training and test data: the preset's own split, or all its data
+        split (with a fixed seed) so that ``fraction`` of it is held out."""
+        X_test = getattr(preset, "X_test", None)
+        X, Y = preset.X, preset.Y
+        if X_test is not None:  # presets with a held-out set: pool, then split as asked
+            X, Y = np.concatenate([X, X_test]), np.concatenate([preset.Y, preset.Y_test])
+        if fraction <= 0:
+            return X, Y, None, None
+        return presets.split(X, Y, test_fraction=fraction, seed=0)
+
     def _load_preset(self, name: str):
         preset = self._load(name)
-        stepper = Stepper(preset.network, preset.X, preset.Y,
-                          learning_rate=preset.learning_rate, mode=preset.mode)
+        X_test = getattr(preset, "X_test", None)
+        m = len(preset.X) + (0 if X_test is None else len(X_test))
+        fraction = (len(X_test) / m if X_test is not None else 0.2 if m >= 50 else 0.0)
+        X, Y, self.X_test, self.Y_test = self._split(preset, fraction)
+        stepper = Stepper(preset.network, X, Y, learning_rate=preset.learning_rate,
+                          mode=preset.mode)
         self.stepper, self._preset = stepper, preset
+        if self.X_test is not None:
+            self.Y_test = stepper.network.check_targets(self.Y_test, len(self.X_test))
         net = preset.network
         self._syncing = True
         try:
             self.param.update(
                 preset=name, hidden_layers=format_hidden_layers(net.sizes), hidden=net.hidden,
                 output=net.output, loss=net.loss, lam=net.lam, learning_rate=preset.learning_rate,
-                mode=preset.mode, example=0, playing=False)
+                mode=preset.mode, example=0, playing=False, test_fraction=round(fraction, 3))
         finally:
             self._syncing = False
         self.param.example.bounds = (0, stepper.m - 1)
+
+    def _on_test_fraction(self, event):
+        if self._syncing:
+            return
+        try:
+            X, Y, X_test, Y_test = self._split(self._preset, event.new)
+            stepper = Stepper(self.stepper.network, X, Y, learning_rate=self.learning_rate,
+                              mode=self.mode)
+        except ValueError as error:
+            self._revert(event, str(error))
+            return
+        self.stepper, self.X_test = stepper, X_test
+        self.Y_test = None if X_test is None else stepper.network.check_targets(Y_test, len(X_test))
+        self.playing = False
+        with param.discard_events(self):
+            self.example = 0
+        self.param.example.bounds = (0, stepper.m - 1)
+        self.rebuilt += 1
+        held = "no test set" if X_test is None else f"{len(X_test)} held out for testing"
+        self.say("success", f"Split the data: {stepper.m} training examples, {held}. "
+                            "Stepping starts again at iteration 1.")
+        self._changed(structure=True)
 
     def _on_preset(self, event):
         if self._syncing:
@@ -162,6 +206,7 @@ class ExplorerState(param.Parameterized):
             self.stepper = old
             self._revert(event, str(error))
             return
+        self.rebuilt += 1
         self.say("success", f"Loaded preset {event.new}: {presets.names()[event.new]}.")
         self._changed(structure=True)
 
@@ -198,6 +243,7 @@ class ExplorerState(param.Parameterized):
         old_sizes = self.stepper.network.sizes
         self.stepper = stepper
         self.playing = False
+        self.rebuilt += 1
         what = ", ".join(f"{name} = {getattr(self, name)}" for name in changed)
         self.say("success", f"Rebuilt the network ({'-'.join(map(str, net.sizes))}) with {what}; "
                             f"{how}. Stepping starts again at iteration 1.")

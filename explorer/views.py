@@ -16,6 +16,10 @@ from .equations import latex_for_step
 from .graph_view import GraphView
 from .keyboard import KeyboardShortcuts
 from .state import ExplorerState
+from .checker import GradientChecker
+from .gradcheck_view import GradientCheckView
+from .trainer import Trainer
+from .training_view import TrainingView
 
 TABLE_MAX = 12  # Θ^(l) tables are offered up to this many rows and columns
 
@@ -358,6 +362,10 @@ class Explorer(Viewer):
         self.settings = Settings(state=s)
         self.display = Display(state=s)
         self.weights = WeightEditor(state=s, graph=self.graph)
+        self.trainer = Trainer(state=s)
+        self.training = TrainingView(trainer=self.trainer)
+        self.checker = GradientChecker(state=s)
+        self.gradcheck = GradientCheckView(checker=self.checker, graph=self.graph)
         self.message = pn.pane.Alert("", alert_type="info", visible=False, sizing_mode="stretch_width",
                                      margin=(0, 10))
         s.param.watch(self._on_notice, "notice")
@@ -381,12 +389,12 @@ class Explorer(Viewer):
 
     @property
     def main(self):
-        return [
-            pn.Column(self.controls, self.status, self.message, self.graph, self.equation,
-                      pn.Card(self.weights, title="Edit a weight Θ_ji^(l)", collapsed=True,
-                              sizing_mode="stretch_width"),
-                      sizing_mode="stretch_width"),
-        ]
+        self.tabs = pn.Tabs(
+            ("Equation", self.equation), ("Train", self.training),
+            ("Gradient check", self.gradcheck), ("Edit weights", self.weights),
+            sizing_mode="stretch_width", dynamic=False)
+        return [pn.Column(self.controls, self.status, self.message, self.graph, self.tabs,
+                          sizing_mode="stretch_width")]
 
     def __panel__(self):
         return pn.Row(pn.Column(*self.sidebar, width=320),

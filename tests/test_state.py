@@ -107,8 +107,10 @@ def test_loading_a_preset_replaces_data_and_settings():
     s = ExplorerState()
     s.preset = "blobs"
     p = presets.load("blobs")
-    assert s.network.sizes == [2, 4, 3] and s.output == "softmax" and s.m == 150
-    np.testing.assert_array_equal(s.stepper.X, p.X)
+    assert s.network.sizes == [2, 4, 3] and s.output == "softmax"
+    assert s.m == 120 and len(s.X_test) == 30 and s.test_fraction == 0.2  # 150 split 80/20
+    pooled = np.concatenate([s.stepper.X, s.X_test])
+    np.testing.assert_array_equal(np.sort(pooled, axis=0), np.sort(p.X, axis=0))
     assert "blobs" in s.notice[2]
 
 
