@@ -35,6 +35,7 @@ class Preset:
     mode: str = "batch"
     X_test: np.ndarray | None = None  # held-out examples, not trained on (None: no test set)
     Y_test: np.ndarray | None = None
+    image_shape: tuple[int, int] | None = None  # (rows, cols) when each input row is an image
 
 
 def _gate(name, thetas, X, Y, description):
@@ -236,7 +237,8 @@ def _digits(name: str, output: str, seed: int) -> Preset:
     net = Network([64, 25, 10], hidden="sigmoid", output=output, loss="cross_entropy",
                   lam=DIGITS_LAMBDA, seed=seed)
     return Preset(name, _DESCRIPTIONS[name], net, X_train, Y_train,
-                  learning_rate=DIGITS_LEARNING_RATE, X_test=X_test, Y_test=Y_test)
+                  learning_rate=DIGITS_LEARNING_RATE, X_test=X_test, Y_test=Y_test,
+                  image_shape=(8, 8))
 
 
 def digits(seed: int = 0) -> Preset:

@@ -36,19 +36,46 @@ def colours(values, palette, low, high, nan=NOT_COMPUTED):
     return [palette[int(k)] if np.isfinite(v) else nan for k, v in zip(index, values)]
 
 
-def layout(sizes):
+IMAGE_WIDTH = 0.8  # x-units taken by an input image (layers are 1 apart)
+
+
+def image_extent(sizes, image_shape):
+    """(width, height) in plot units of the input image: about square on screen."""
+    rows, cols = image_shape
+    height = 0.45 * max(sizes[1:]) + 0.7
+    return IMAGE_WIDTH * cols / max(rows, cols), height * rows / max(rows, cols)
+
+
+def span(sizes, image_shape=None) -> int:
+    """How many units tall the drawing is: the input image takes no more than a layer."""
+    return max(sizes[1:]) if image_shape else max(sizes)
+
+
+def layout(sizes, image_shape=None):
     """Node columns that depend only on the shape: layers left to right,
-    units top to bottom, and each non-output layer's bias unit in a top row."""
+    units top to bottom, and each non-output layer's bias unit in a top row.
+
+    With ``image_shape`` (rows, cols) the input units sit on the pixels of an
+    image drawn in place of layer 1, row by row from the top left.
+    """
     L = len(sizes)
-    top = max(sizes) / 2 + 0.7
+    top = span(sizes, image_shape) / 2 + 0.7
     cols = {"layer": [], "unit": [], "x": [], "y": [], "name": []}
+    if image_shape:
+        width, height = image_extent(sizes, image_shape)
+        rows, ncols = image_shape
     for l, s in enumerate(sizes, start=1):
         units = ([0] if l < L else []) + list(range(1, s + 1))
         for j in units:
             cols["layer"].append(l)
             cols["unit"].append(j)
-            cols["x"].append(float(l - 1))
-            cols["y"].append(top if j == 0 else (s - 1) / 2 - (j - 1))
+            if l == 1 and j > 0 and image_shape:
+                r, c = divmod(j - 1, ncols)
+                cols["x"].append((c + 0.5) / ncols * width - width / 2)
+                cols["y"].append(height / 2 - (r + 0.5) / rows * height)
+            else:
+                cols["x"].append(float(l - 1))
+                cols["y"].append(top if j == 0 else (s - 1) / 2 - (j - 1))
             cols["name"].append("bias a<sub>0</sub><sup>(%d)</sup> = +1" % l if j == 0
                                 else "a<sub>%d</sub><sup>(%d)</sup>" % (j, l))
     cols["is_bias"] = [u == 0 for u in cols["unit"]]
@@ -82,16 +109,21 @@ def activation_scale(net, X):
     return SEQUENTIAL, 0.0, 1.0, "activation a"
 
 
-def edge_index(net, D=None):
+IMAGE_EDGES_PER_UNIT = 6  # from an input image, only each unit's strongest few pixels
+
+
+def edge_index(net, image=False):
     """Which (l, j, i) edges to draw: all of them, or for nets with more than
     MAX_EDGES edges the strongest |Θ| inputs of each unit, so at most about
-    MAX_EDGES are drawn.  Returns (layer, target j, source i) arrays and the total."""
+    MAX_EDGES are drawn (from an input image, the strongest few pixels only).
+    Returns (layer, target j, source i) arrays and the total."""
     layers, targets, sources = [], [], []
     total = sum(net.theta(l).size for l in range(1, net.L))
     units = sum(net.sizes[1:])
-    keep = total if total <= MAX_EDGES else max(1, MAX_EDGES // units)
+    drawn = total if total <= MAX_EDGES else max(1, MAX_EDGES // units)
     for l in range(1, net.L):
         theta = net.theta(l)
+        keep = IMAGE_EDGES_PER_UNIT if (image and l == 1) else drawn
         j, i = np.meshgrid(np.arange(1, theta.shape[0] + 1), np.arange(theta.shape[1]), indexing="ij")
         if keep < theta.shape[1]:
             strongest = np.argsort(-np.abs(theta), axis=1, kind="stable")[:, :keep]
@@ -118,7 +150,9 @@ def edge_values(stepper, index):
 def edge_style(theta, grad, by: str):
     """Width ∝ |Θ|; colour by Θ's sign, or by D on a diverging scale."""
     biggest = float(np.max(np.abs(theta))) if theta.size else 0.0
-    width = 1.0 + 7.0 * np.abs(theta) / (biggest or 1.0)
+    # Thinner lines when there are many, so the nodes stay visible.
+    widest = float(np.clip(600 / max(len(theta), 1), 2.0, 7.0))
+    width = 0.6 + widest * np.abs(theta) / (biggest or 1.0)
     if by == "grad":
         g = np.abs(grad[np.isfinite(grad)])
         vmax = float(g.max()) if g.size and g.max() > 0 else 1.0
@@ -136,16 +170,17 @@ def short(v: float) -> str:
     return f"{v:.3f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.0e}"
 
 
-def number_labels(a, delta, is_bias):
-    """Text under each node: a, and δ once it is computed."""
+def number_labels(a, delta, is_bias, prefix=None):
+    """Text beside each node: a, and δ once it is computed (after ``prefix``, e.g. a class)."""
     out = []
-    for ai, di, bias in zip(a, delta, is_bias):
+    prefix = prefix or [""] * len(a)
+    for ai, di, bias, pre in zip(a, delta, is_bias, prefix):
         if bias:
             out.append("+1")
         elif np.isnan(ai):
-            out.append("")
+            out.append(pre.rstrip(": "))
         else:
-            out.append(f"a={short(ai)}" + ("" if np.isnan(di) else f"  δ={short(di)}"))
+            out.append(pre + f"a={short(ai)}" + ("" if np.isnan(di) else f"  δ={short(di)}"))
     return out
 
 

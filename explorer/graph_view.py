@@ -6,6 +6,7 @@ import panel as pn
 import param
 from bokeh.models import (BooleanFilter, BoxAnnotation, CDSView, ColorBar, ColumnDataSource,
                           HoverTool, LinearColorMapper, PrintfTickFormatter, TapTool, Title)
+from bokeh.palettes import Greys256
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
@@ -66,6 +67,13 @@ class GraphView(Viewer):
                                  line_color="color", line_alpha=0.75,
                                  view=CDSView(filter=self._edge_filter))
         self._edge_r.nonselection_glyph = None
+        # An image input (handwritten digits) is drawn as the picture itself,
+        # over the ends of its edges, so they seem to leave from its pixels.
+        self.image = ColumnDataSource(name="input_image", data={"image": [], "x": [], "y": [],
+                                                                 "dw": [], "dh": []})
+        self._image_r = p.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.image,
+                                color_mapper=LinearColorMapper(palette=tuple(reversed(Greys256)),
+                                                               low=0, high=1))
         # Parameters that failed the last gradient check, drawn over their edges.
         self.failing = ColumnDataSource(name="failing", data={"x0": [], "y0": [], "x1": [], "y1": []})
         p.segment("x0", "y0", "x1", "y1", source=self.failing, line_width=5, line_color="#e7298a",
@@ -113,23 +121,27 @@ class GraphView(Viewer):
     def _relayout_models(self):
         s = self.state
         net = s.network
-        self._layout = graph.layout(net.sizes)
-        self._index = graph.edge_index(net)
+        shape = getattr(s, "image_shape", None)
+        self._image_shape = shape if shape and np.prod(shape) == net.sizes[0] else None
+        self._layout = graph.layout(net.sizes, self._image_shape)
+        self._index = graph.edge_index(net, image=self._image_shape is not None)
         self._palette, low, high, _ = graph.activation_scale(net, s.stepper.X)
         self._fill_mapper.update(palette=self._palette, low=low, high=high)
-        n_max = max(net.sizes)
+        n_max = graph.span(net.sizes, self._image_shape)
         # One unit of y is about 390 px / (n_max + 1.8); a node takes 75% of it.
         self._size = float(np.clip(0.75 * 390 / (n_max + 1.8), 6, 44))
-        self._numbers_allowed = max(net.sizes) <= graph.NUMBERS_MAX_UNITS
-        self.figure.x_range.update(start=-0.35, end=net.L - 1 + 0.8)
-        top = max(net.sizes) / 2 + 0.7
+        self._numbers_allowed = n_max <= graph.NUMBERS_MAX_UNITS
+        self.figure.x_range.update(start=-0.5 if self._image_shape else -0.35, end=net.L - 1 + 0.8)
+        top = n_max / 2 + 0.7
         self.figure.y_range.update(start=-top + 0.3, end=top + 0.7)
         # Labels shrink with the spacing between units, down to 10 px.
         unit_px = 390 / (2 * top + 0.4)
         self._text_r.glyph.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
         shown, total = len(self._index[0]), self._index[3]
         self._note.text = ("" if shown == total else
-                           f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit).")
+                           f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
+                           + (f"; {graph.IMAGE_EDGES_PER_UNIT} pixels each from the input image)"
+                              if self._image_shape else ")") + ".")
         self._sent = {"nodes": {}, "edges": {}}
         self.refresh(full=True)
         self.failing.data = {"x0": [], "y0": [], "x1": [], "y1": []}
@@ -147,8 +159,12 @@ class GraphView(Viewer):
         tips = [self._node_tip(name, l, zi, ai, di)
                 for name, l, zi, ai, di in zip(lay["name"], lay["layer"], z, a, delta)]
         numbers = s.show_numbers and self._numbers_allowed
-        labels = graph.number_labels(a, delta, lay["is_bias"]) if numbers else \
-            ["+1" if b else "" for b in lay["is_bias"]]
+        L, K = s.network.L, s.network.sizes[-1]
+        classes = [f"{u - 1}: " if l == L and K > 1 else "" for l, u in zip(lay["layer"], lay["unit"])]
+        labels = graph.number_labels(a, delta, lay["is_bias"], classes) if numbers else \
+            ["+1" if b else c.rstrip(": ") for b, c in zip(lay["is_bias"], classes)]
+        if self._image_shape:  # the picture stands for the input units
+            labels = ["" if l == 1 and u > 0 else t for l, u, t in zip(lay["layer"], lay["unit"], labels)]
         return {
             **lay, "z": z, "a": a, "delta": delta, "fill": fill, "ring": ring,
             "outline": ["#333333" if c else "#bbbbbb" for c in computed],
@@ -204,6 +220,7 @@ class GraphView(Viewer):
             if band:
                 self._band.update(left=band[0], right=band[1])
             self._set_filters()
+            self._draw_image()
 
     def _legend_html(self, by_grad, dmax, has_delta):
         swatch = '<span style="display:inline-block;width:26px;height:5px;background:{};' \
@@ -212,7 +229,9 @@ class GraphView(Viewer):
                  f"{swatch.format(graph.POSITIVE)}Θ &gt; 0{swatch.format(graph.NEGATIVE)}Θ &lt; 0"
                  "&nbsp; width ∝ |Θ|")
         ring = f"ring: δ, scaled to max |δ| = {dmax:.3g}" if has_delta else "ring: δ (not computed yet)"
-        return (f"<b>Edges</b> {edges} &nbsp;·&nbsp; <b>Nodes</b> fill: a, {ring}, "
+        prediction = self.prediction_html()
+        return ((f"{prediction}<br>" if prediction else "")
+                + f"<b>Edges</b> {edges} &nbsp;·&nbsp; <b>Nodes</b> fill: a, {ring}, "
                 "white = not computed yet, ■ = bias unit +1")
 
     def _send(self, source, key, columns, full):
@@ -225,11 +244,41 @@ class GraphView(Viewer):
                     source.data[name] = values
         self._sent[key] = columns
 
+    def _draw_image(self):
+        """The selected example as a picture in place of the input layer."""
+        if not self._image_shape:
+            if self.image.data["image"]:
+                self.image.data = {k: [] for k in self.image.data}
+            return
+        s = self.state
+        width, height = graph.image_extent(s.network.sizes, self._image_shape)
+        picture = np.flipud(np.asarray(s.stepper.X[s.example]).reshape(self._image_shape))
+        self.image.data = {"image": [picture], "x": [-width / 2], "y": [-height / 2],
+                           "dw": [width], "dh": [height]}
+
+    def prediction_html(self) -> str:
+        """The network's answer for the example shown, against its label."""
+        s = self.state
+        if s.network.loss != "cross_entropy":
+            return ""
+        h = s.network.predict(s.stepper.X[s.example:s.example + 1])[0]
+        y = s.stepper.Y[s.example]
+        if h.size == 1:
+            guess, label, conf = int(h[0] >= 0.5), int(y[0] >= 0.5), h[0]
+        else:
+            guess, label, conf = int(np.argmax(h)), int(np.argmax(y)), h.max()
+        mark = "✓" if guess == label else "✗"
+        return (f"<b>Prediction</b> for example {s.example + 1}: <b>{guess}</b> "
+                f"(h = {conf:.3f}) · label {label} {mark}")
+
     def _set_filters(self):
         """Hide the bias units and their edges when asked (the data stays)."""
         s = self.state
         bias = np.asarray(self._layout["is_bias"])
-        nodes = (np.ones(len(bias), dtype=bool) if s.show_bias else ~bias).tolist()
+        nodes = np.ones(len(bias), dtype=bool) if s.show_bias else ~bias
+        if self._image_shape:  # pixels are drawn as the picture, not as nodes
+            nodes &= ~((np.asarray(self._layout["layer"]) == 1) & ~bias)
+        nodes = nodes.tolist()
         edges = (np.ones(len(self._index[2]), dtype=bool) if s.show_bias
                  else self._index[2] > 0).tolist()
         if self._node_filter.booleans != nodes:

@@ -161,6 +161,7 @@ class ExplorerState(param.Parameterized):
         stepper = Stepper(preset.network, X, Y, learning_rate=preset.learning_rate,
                           mode=preset.mode)
         self.stepper, self._preset = stepper, preset
+        self.image_shape = getattr(preset, "image_shape", None)
         if self.X_test is not None:
             self.Y_test = stepper.network.check_targets(self.Y_test, len(self.X_test))
         net = preset.network
