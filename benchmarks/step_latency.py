@@ -11,11 +11,12 @@ What runs
     One server process (``pn.serve`` of two apps, started by this script as
     ``python benchmarks/step_latency.py --serve``) holds both
 
-    * ``/app?net=2-2-1 | 4-16-16-3 | 64-25-10``: the real dashboard from
-      ``explorer.dashboard.create_app`` whose network is then replaced by a
-      fresh ``engine.Network(sizes, seed=0)`` on m = 8 random examples (X
-      uniform in [0, 1], random class labels), shown by bumping
-      ``state.structure`` / ``state.version`` the way a preset change does;
+    * ``/app?net=2-2-1 | 4-16-16-3 | 64-25-10``: the real dashboard,
+      ``explorer.dashboard.create_app(explorer=Explorer(state=state))``,
+      where ``state`` is an ExplorerState whose stepper was replaced by one on
+      a fresh ``engine.Network(sizes, seed=0)`` and m = 8 random examples
+      (X uniform in [0, 1], random class labels), settings synced the way a
+      preset change does it;
     * ``/trivial``: a button and an HTML pane; clicking sets the pane's text.
 
     One headless Chromium opens the four pages side by side.
@@ -40,22 +41,24 @@ What is measured (all in the page, with ``performance.now()``)
               targets.
     frame     click -> the first animation frame after that change (Bokeh's
               canvas has been repainted by then; the trivial app's text is
-              laid out).  Includes waiting for the next vsync (up to ~16 ms).
+              laid out), which also covers whatever else the page does first
+              (e.g. other views' messages that arrived meanwhile).
 
     Breakdown of latency, from a wrapped ``window.WebSocket``:
     send      click -> the click's message handed to the websocket
-    server    that send -> the first reply frame received (server work +
-              loopback)
-    apply     the first reply frame -> the data change (decoding and applying
-              the patches that came before and with the nodes change)
-    bytes     total size of the websocket frames received for the click, until
-              150 ms of silence (all the step's updates, not only the graph's)
+    server    that send -> the last frame of the message that carried the
+              change received (server work + loopback)
+    apply     that frame -> the last change (decoding and applying the patch)
+    msg KB    the size of that message (all frames)
+    msgs, KB all  every message received for the click until 150 ms of
+              silence (all of the step's updates, not only the graph's)
 
     And, inside the server (``time.perf_counter`` around the Python calls):
     step_py     ``ExplorerState.step()``: the engine step and every view's
                 watcher on ``version`` (graph, status, equation, weights, ...)
     refresh_py  the part of that spent in ``GraphView.refresh`` (computing
-                the columns and handing the changed ones to Bokeh)
+                the columns, handing the changed ones to Bokeh, and, as it
+                leaves ``pn.io.unlocked()``, serializing and writing them)
 
     Samples are interleaved: each round takes one sample of every case, in a
     new random order, so machine noise hits all alike.  Warm-up samples are
@@ -138,6 +141,9 @@ def install_network(state, sizes, m=M_EXAMPLES):
     from explorer.state import format_hidden_layers
 
     stepper = random_stepper(sizes, m, learning_rate=state.learning_rate)
+    for name in ("X_test", "Y_test"):  # the preset's held-out set, if it has one
+        if getattr(state, name, None) is not None:
+            setattr(state, name, None)
     with param.discard_events(state):  # sync the settings widgets without a rebuild
         state.param.update(hidden_layers=format_hidden_layers(sizes), mode="batch",
                            example=0, playing=False)
@@ -180,18 +186,25 @@ def instrument(explorer, case):
 
 def bench_app():
     """The real dashboard (create_app) showing the network named by ?net=..."""
+    import inspect
+
     import panel as pn
 
     from explorer.dashboard import create_app
+    from explorer.state import ExplorerState
+    from explorer.views import Explorer
 
     args = pn.state.session_args or {}
     net = (args.get("net") or [b"2-2-1"])[0].decode()
     if net not in NETS:
         raise ValueError(f"unknown ?net={net}; choose one of {', '.join(NETS)}")
-    # create_app() takes no state or network, so build the xor page and swap
-    # its network before the page is sent.
-    template = create_app("xor")
-    install_network(template.explorer.state, NETS[net])
+    if "explorer" in inspect.signature(create_app).parameters:
+        state = ExplorerState(preset="xor")
+        install_network(state, NETS[net])
+        template = create_app(explorer=Explorer(state=state))
+    else:  # an older create_app without the hook: swap the network of its xor page
+        template = create_app("xor")
+        install_network(template.explorer.state, NETS[net])
     instrument(template.explorer, net)
     return template
 
@@ -231,11 +244,13 @@ TRACE_WEBSOCKET_JS = """
   const trace = {sent: [], recv: []}
   window.__ws = trace
   const size = (d) => typeof d === "string" ? d.length : (d.byteLength ?? d.size ?? 0)
+  // A Bokeh message is a JSON header frame ("msgtype"), metadata, content, then buffers.
+  const header = (d) => typeof d === "string" && d.includes('"msgtype"')
   class TracedWebSocket extends Native {
     constructor(...args) {
       super(...args)
       // Registered before Bokeh sets onmessage, so it runs first.
-      this.addEventListener("message", (ev) => trace.recv.push([performance.now(), size(ev.data)]))
+      this.addEventListener("message", (ev) => trace.recv.push([performance.now(), size(ev.data), header(ev.data)]))
     }
     send(data) {
       trace.sent.push([performance.now(), size(data)])
@@ -287,12 +302,19 @@ async ([button, watch, quietMs, timeoutMs]) => {
     await new Promise((r) => setTimeout(r, 10))
   }
   const rel = (t) => t == null ? null : t - t0
+  // The message that carried the (first) change: its last frame came in before it.
+  let last = -1
+  W.recv.forEach(([t], k) => { if (out.t_change != null && t <= out.t_change) last = k })
+  let head = last
+  while (head > 0 && !W.recv[head][2]) head--
+  const msg = last < 0 ? [] : W.recv.slice(head, last + 1)
   return {
     latency: rel(out.t_last_change), first_change: rel(out.t_change), frame: rel(out.t_frame),
     changes: out.changes,
     send: W.sent.length ? rel(W.sent[0][0]) : null,
-    first_recv: W.recv.length ? rel(W.recv[0][0]) : null,
-    frames: W.recv.length,
+    reply: last < 0 ? null : rel(W.recv[last][0]),
+    reply_bytes: msg.reduce((s, [, n]) => s + n, 0),
+    messages: W.recv.filter((f) => f[2]).length,
     bytes: W.recv.reduce((s, [, n]) => s + n, 0),
   }
 }
@@ -444,29 +466,32 @@ def report(cases, server_times, args):
         print(f"{c.name:<11} {med:8.1f} {p25:7.1f} {p75:7.1f} {med / base_frame:6.2f}")
 
     print()
-    print("Breakdown (medians): click->send | send->first reply frame (server + loopback) | "
-          "first reply->last change (browser);")
-    print("first = click->first change event; changes = data-change events per click; "
+    print("Breakdown (medians): send = click -> click message sent; server = sent -> the "
+          "message with the change received;")
+    print("apply = received -> last change; first = click -> first change; changes = change "
+          "events per click;")
+    print("msg KB = that message's size; msgs, KB all = every message until quiet; "
           "*_py = server Python time, ms")
     print(f"{'case':<11} {'send':>5} {'server':>7} {'apply':>6} {'first':>6} {'changes':>7} "
-          f"{'frames':>6} {'KB recv':>7} {'step_py':>8} {'refresh_py':>10}")
+          f"{'msg KB':>6} {'msgs':>5} {'KB all':>6} {'step_py':>8} {'refresh_py':>10}")
     for c in cases:
         s = c.samples
         send = _median([x["send"] for x in s])
-        server_ms = _median([x["first_recv"] - x["send"] for x in s
-                             if x["first_recv"] is not None and x["send"] is not None])
-        apply = _median([x["latency"] - x["first_recv"] for x in s if x["first_recv"] is not None])
+        server_ms = _median([x["reply"] - x["send"] for x in s
+                             if x["reply"] is not None and x["send"] is not None])
+        apply = _median([x["latency"] - x["reply"] for x in s if x["reply"] is not None])
         first = _median([x["first_change"] for x in s])
         changes = _median([x["changes"] for x in s])
-        frames = _median([x["frames"] for x in s])
+        msg_kb = _median([x["reply_bytes"] for x in s]) / 1024
+        msgs = _median([x["messages"] for x in s])
         kb = _median([x["bytes"] for x in s]) / 1024
         py = server_times.get(c.name, [])
         step_py = _median([t["step_ms"] for t in py])
         refresh_py = _median([t["refresh_ms"] for t in py])
         print(f"{c.name:<11} {send:5.1f} {server_ms:7.1f} {apply:6.1f} {first:6.1f} {changes:7.0f} "
-              f"{frames:6.0f} {kb:7.1f} {step_py:8.2f} {refresh_py:10.2f}")
-    print("(trivial: step_py is its on_click callback; for the nets, step_py covers every view's "
-          "watcher, most of which run after the graph's message is sent)")
+              f"{msg_kb:6.1f} {msgs:5.0f} {kb:6.1f} {step_py:8.2f} {refresh_py:10.2f}")
+    print("(trivial: step_py is its on_click callback; for the nets, step_py is the whole "
+          "state.step(): every view's watcher, most of them after the graph's message is sent)")
 
     print()
     met = all(verdicts.values())

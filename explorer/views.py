@@ -17,6 +17,9 @@ from .graph_view import GraphView
 from .keyboard import KeyboardShortcuts
 from .state import ExplorerState
 from .checker import GradientChecker
+from .features_view import WeightImagesView
+from .matrix_view import MatrixView
+from .plane_view import PlaneView
 from .gradcheck_view import GradientCheckView
 from .trainer import Trainer
 from .training_view import TrainingView
@@ -364,6 +367,9 @@ class Explorer(Viewer):
         self.weights = WeightEditor(state=s, graph=self.graph)
         self.trainer = Trainer(state=s)
         self.training = TrainingView(trainer=self.trainer)
+        self.plane = PlaneView(state=s)
+        self.weight_images = WeightImagesView(state=s)
+        self.matrices = MatrixView(state=s)
         self.checker = GradientChecker(state=s)
         self.gradcheck = GradientCheckView(checker=self.checker, graph=self.graph)
         self.message = pn.pane.Alert("", alert_type="info", visible=False, sizing_mode="stretch_width",
@@ -391,7 +397,10 @@ class Explorer(Viewer):
     def main(self):
         self.tabs = pn.Tabs(
             ("Equation", self.equation), ("Train", self.training),
-            ("Gradient check", self.gradcheck), ("Edit weights", self.weights),
+            ("Input plane & features", pn.Column(self.plane, self.weight_images,
+                                                 sizing_mode="stretch_width")),
+            ("Matrices", self.matrices), ("Gradient check", self.gradcheck),
+            ("Edit weights", self.weights),
             sizing_mode="stretch_width", dynamic=False)
         return [pn.Column(self.controls, self.status, self.message, self.graph, self.tabs,
                           sizing_mode="stretch_width")]

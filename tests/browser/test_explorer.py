@@ -175,7 +175,7 @@ def test_editing_a_weight_marks_downstream_values_stale(page, explorer_server):
     for _ in range(4):
         click(page, "Next step")
     wait_for(page, "nodes", lambda d: not isnan_all(values(d, "delta", 3)))
-    page.get_by_text("Edit a weight").click()
+    page.locator(".bk-tab", has_text="Edit weights").first.click()
     page.get_by_label("Weight matrix").select_option(label="Θ^(2)")
     page.get_by_label("j (to unit)").fill("1")
     page.get_by_label("i (from unit, 0 = bias)").fill("0")

@@ -1,0 +1,78 @@
+"""WeightImagesView: each first-layer hidden unit's weights as a picture.
+
+For image inputs (the handwritten digits), row j of Θ^(1) without its bias,
+Θ_j1..Θ_jn^(1), has one weight per pixel: drawn in the image's shape it
+shows what that hidden unit looks for, which is what the notes mean by
+"the network learns its own features".
+"""
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
+from bokeh.plotting import figure
+from panel.viewable import Viewer
+
+from . import graph
+from .state import ExplorerState
+
+COLUMNS = 9  # pictures per row
+
+
+class WeightImagesView(Viewer):
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.source = ColumnDataSource(name="weight_images",
+                                       data={"image": [], "x": [], "y": [], "label": []})
+        self.mapper = LinearColorMapper(palette=graph.DIVERGING, low=-1, high=1)
+        self.figure = figure(height=330, sizing_mode="stretch_width", x_axis_type=None,
+                             y_axis_type=None, tools="", toolbar_location=None,
+                             output_backend="canvas", match_aspect=True)
+        self.figure.grid.visible = False
+        self.figure.outline_line_color = None
+        self.figure.image(image="image", x="x", y="y", dw=1, dh=1, source=self.source,
+                          color_mapper=self.mapper)
+        self.figure.text(x="x", y="y", text="label", source=self.source, y_offset=2,
+                         text_baseline="top", text_font_size="12px")
+        self.figure.add_layout(ColorBar(color_mapper=self.mapper, title="Θ (each picture scaled to its max |Θ|)",
+                                        title_text_font_size="13px", width=12), "right")
+        self.caption = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
+        self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=330)
+        self.state.param.watch(lambda e: self.refresh(), ["version", "structure"])
+        self.refresh()
+
+    def __panel__(self):
+        return pn.Column(self.caption, self._pane, sizing_mode="stretch_width")
+
+    @property
+    def applies(self) -> bool:
+        shape = getattr(self.state, "image_shape", None)
+        return bool(shape) and int(np.prod(shape)) == self.state.network.sizes[0] \
+            and self.state.network.L > 2
+
+    def refresh(self):
+        with pn.io.unlocked():
+            self._pane.visible = self.applies
+            if not self.applies:
+                self.caption.object = ("Hidden-unit weight pictures are shown for image inputs "
+                                       "(the digits presets).")
+                self.source.data = {"image": [], "x": [], "y": [], "label": []}
+                return
+            theta = self.state.network.theta(1)[:, 1:]
+            rows, cols = self.state.image_shape
+            images, xs, ys, labels = [], [], [], []
+            for j, w in enumerate(theta, start=1):
+                scale = np.max(np.abs(w)) or 1.0
+                images.append(np.flipud((w / scale).reshape(rows, cols)))
+                r, c = divmod(j - 1, COLUMNS)
+                xs.append(c * 1.15)
+                ys.append(-r * 1.3)
+                labels.append(f"unit {j}")
+            self.source.data = {"image": images, "x": xs, "y": ys, "label": labels}
+            self.caption.object = (
+                "Each picture is one hidden unit's incoming weights Θ<sub>j1</sub><sup>(1)</sup>"
+                " … Θ<sub>j64</sub><sup>(1)</sup> laid out like the 8×8 input: blue pixels excite "
+                "the unit, red ones inhibit it. Watch them turn into stroke detectors as it trains.")
