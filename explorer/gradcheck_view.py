@@ -23,8 +23,9 @@ class GradientCheckView(Viewer):
         c = self.checker
         self.bug = pn.widgets.Select.from_param(c.param.bug, label="Inject a backprop bug",
                                                 sizing_mode="stretch_width")
-        self.epsilon = pn.widgets.FloatInput.from_param(c.param.epsilon, label="ε", width=110,
-                                                        format="0.0e0")
+        self.epsilon = pn.widgets.Select(label="ε", width=110, value=c.epsilon,
+                                         options={f"{e:g}": e for e in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)})
+        self.epsilon.param.watch(lambda e: setattr(c, "epsilon", e.new), "value")
         self.run = pn.widgets.Button(label="Run gradient check", color="primary", width=200,
                                      height=40, align="end")
         self.run.on_click(lambda e: self._start())

@@ -245,7 +245,13 @@ class GraphView(Viewer):
                  "&nbsp; width ∝ |Θ|")
         ring = f"ring: δ, scaled to max |δ| = {dmax:.3g}" if has_delta else "ring: δ (not computed yet)"
         prediction = self.prediction_html()
-        return ((f"{prediction}<br>" if prediction else "")
+        net = self.state.network
+        if getattr(self, "_symmetry", (None,))[0] is not net:  # once per new set of weights
+            self._symmetry = (net, graph.symmetry_sentence(graph.identical_units(net),
+                                                           self.state.init == "zeros"))
+        same = self._symmetry[1]
+        warning = f'<span style="color:#b35806"><b>≡</b> {same}</span><br>' if same else ""
+        return (warning + (f"{prediction}<br>" if prediction else "")
                 + f"<b>Edges</b> {edges} &nbsp;·&nbsp; <b>Nodes</b> fill: a, {ring}, "
                 "white = not computed yet, ■ = bias unit +1")
 

@@ -34,6 +34,7 @@ from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from . import graph
+from .graph import identical_units, symmetry_sentence  # noqa: F401  (tests use them from here too)
 from .state import ExplorerState
 
 GRID = 90              # the input plane is sampled on GRID × GRID points
@@ -86,44 +87,6 @@ def class_colour(k: int) -> str:
 
 
 # ---- pure functions -----------------------------------------------------------------
-
-def identical_units(network) -> dict[int, list[list[int]]]:
-    """Hidden units with identical incoming weights, layer by layer.
-
-    For each hidden layer l = 2..L−1, the units j whose rows Θ^(l−1)[j, :]
-    (bias weight included) are equal are grouped; only groups of two or more
-    are returned, as 1-based unit numbers: ``{layer: [[1, 2, 3], ...]}``, and
-    layers without such a group are left out.  Such units compute the same
-    activation for every input and get the same update, so they stay equal
-    for ever (the symmetry problem; ``init="zeros"`` makes every hidden layer
-    one group).  Rows count as equal when they differ by at most 1e-12 times
-    the matrix's largest |Θ| (plus 1e-12), so rounding in the updates does not
-    hide it.
-    """
-    out = {}
-    for l in range(2, network.L):
-        groups = _equal_rows(network.theta(l - 1))
-        if groups:
-            out[l] = groups
-    return out
-
-
-def _equal_rows(M) -> list[list[int]]:
-    M = np.asarray(M, dtype=float)
-    if M.shape[0] < 2:
-        return []
-    tol = 1e-12 * (1.0 + float(np.max(np.abs(M))))
-    order = np.lexsort(M.T[::-1])  # sorted by column 0, then 1, ...: equal rows are neighbours
-    groups, current = [], [order[0]]
-    for k in order[1:]:
-        if np.max(np.abs(M[k] - M[current[0]])) <= tol:
-            current.append(k)
-        else:
-            groups.append(current)
-            current = [k]
-    groups.append(current)
-    return sorted(sorted(int(k) + 1 for k in g) for g in groups if len(g) >= 2)
-
 
 def plane_grid(X, X_test=None, n: int = GRID, margin: float = MARGIN):
     """(xs, ys, points): n values along each axis over the bounding box of X
@@ -202,20 +165,6 @@ def hidden_units(sizes, cap: int = MAX_TILES) -> tuple[list[tuple[int, int]], in
     """The (layer, unit) pairs given a heatmap, layer 2 first, and how many hidden units there are."""
     units = [(l, j) for l in range(2, len(sizes)) for j in range(1, sizes[l - 1] + 1)]
     return units[:cap], len(units)
-
-
-def symmetry_sentence(groups: dict, zeros: bool) -> str:
-    """The caption's warning about identical hidden units ('' when there are none)."""
-    if not groups:
-        return ""
-    parts = [f"units {', '.join(map(str, g))} of layer {l}"
-             for l, layer_groups in groups.items() for g in layer_groups]
-    who = f"U{parts[0][1:]} are identical" + "".join(f", and so are {p}" for p in parts[1:])
-    why = ("with zero initial weights every hidden unit computes the same thing and gets the "
-           "same update — the symmetry problem" if zeros else
-           "they have the same incoming weights, so they compute the same thing and get the same "
-           "update, for ever — the symmetry problem")
-    return f"{who}: {why}."
 
 
 # ---- the view -----------------------------------------------------------------------

@@ -90,7 +90,16 @@ class Trainer(param.Parameterized):
                                         if classify and has_test else np.nan)
 
     def _on_new_network(self):
-        self.stop()
+        """A new network or data set: abandon the run (its weights belong to
+        the old network) and start the curves afresh."""
+        run, self._run = self._run, None
+        if run is not None:
+            run.stop.set()
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._thread = None
+            self.running = False
+            self.status = "Training stopped: the network was rebuilt."
         self.reset_curves()
         self.frame += 1
 
