@@ -5,21 +5,26 @@ from pathlib import Path
 
 import panel as pn
 
+from .links import KEYS, query_from_state, settings_from_query
 from .views import Explorer
 
 CSS = Path(__file__).resolve().parent.parent / "assets" / "explorer.css"
 
 
 def create_app(preset: str | None = None, explorer: Explorer | None = None):
-    """The dashboard for one session; ``?preset=<name>`` in the URL wins over ``preset``.
+    """The dashboard for one session.
 
+    The URL's query (``?preset=xnor&hidden=4,3&alpha=0.5…``, see links.py)
+    wins over ``preset``; malformed or out-of-range parameters fall back to
+    the defaults, with a notification saying which.  The URL then follows
+    every change of setting, so it is always a link to what is on screen.
     ``explorer`` lets a caller (a benchmark, a test) hand in its own Explorer.
     """
     pn.extension("katex", "tabulator", notifications=True)
-    arg = pn.state.session_args.get("preset") if pn.state.session_args else None
-    if arg:
-        preset = arg[0].decode("utf-8", errors="replace")
-    explorer = explorer or Explorer(preset=preset)
+    settings, problems = settings_from_query(pn.state.session_args or {})
+    if explorer is None:
+        explorer = Explorer(preset=settings.pop("preset", None) or preset)
+    explorer.state.apply_link(settings, problems)
     template = pn.template.BootstrapTemplate(
         title="Backprop Explorer",
         sidebar=explorer.sidebar,
@@ -29,4 +34,11 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None):
         raw_css=[CSS.read_text()] if CSS.exists() else [],
     )
     template.explorer = explorer  # handy for tests and notebooks
+    location = pn.state.location
+    if location is not None:
+        def follow(*events):
+            location.update_query(**query_from_state(explorer.state))
+        explorer.state.param.watch(follow, [*KEYS.values(), "rebuilt"])
+        pn.state.onload(follow)
+    pn.state.on_session_destroyed(lambda context: explorer.close())
     return template

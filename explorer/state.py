@@ -24,6 +24,12 @@ _KEEP_WEIGHTS = ("hidden", "output", "loss", "lam")
 _NEW_WEIGHTS = ("hidden_layers", "init", "seed")
 
 
+class _Event:
+    """Stands in for a param event when a rebuild is asked for directly."""
+    def __init__(self, name):
+        self.name = name
+
+
 def parse_hidden_layers(text: str) -> list[int]:
     """"4, 3" -> [4, 3]; "" or "none" -> [] (no hidden layer)."""
     text = (text or "").strip()
@@ -53,6 +59,8 @@ class ExplorerState(param.Parameterized):
     seed = param.Integer(default=0)
     mode = param.Selector(objects=list(MODES), default="batch")
 
+    weights = param.Selector(objects=["preset", "random"], default="preset",
+                             doc="Where the starting weights came from: the preset, or init and seed")
     test_fraction = param.Number(default=0.0, bounds=(0.0, 0.5), step=0.05,
                                  doc="Share of the data held out as a test set")
 
@@ -170,7 +178,8 @@ class ExplorerState(param.Parameterized):
             self.param.update(
                 preset=name, hidden_layers=format_hidden_layers(net.sizes), hidden=net.hidden,
                 output=net.output, loss=net.loss, lam=net.lam, learning_rate=preset.learning_rate,
-                mode=preset.mode, example=0, playing=False, test_fraction=round(fraction, 3))
+                mode=preset.mode, example=0, playing=False, test_fraction=round(fraction, 3),
+                init="random", seed=0, weights="preset")
         finally:
             self._syncing = False
         self.param.example.bounds = (0, stepper.m - 1)
@@ -221,21 +230,21 @@ class ExplorerState(param.Parameterized):
             self._syncing = False
         self.say("error", f"{message} The network was not changed.")
 
-    def _build_network(self, changed) -> tuple[Network, str]:
+    def _build_network(self, changed, new_weights=False) -> tuple[Network, str]:
         current = self.stepper.network
         settings = dict(hidden=self.hidden, output=self.output, loss=self.loss, lam=self.lam)
-        if not (set(changed) & set(_NEW_WEIGHTS)):
+        if not new_weights and not (set(changed) & set(_NEW_WEIGHTS)):
             return current.with_settings(**settings), "kept the current weights"
         sizes = [current.sizes[0], *parse_hidden_layers(self.hidden_layers), current.sizes[-1]]
         net = Network(sizes, init=self.init, seed=self.seed, **settings)
         return net, f"new {self.init} weights (seed {self.seed})"
 
-    def _on_setting(self, *events):
+    def _on_setting(self, *events, new_weights=False):
         if self._syncing:
             return
         changed = [e.name for e in events]
         try:
-            net, how = self._build_network(changed)
+            net, how = self._build_network(changed, new_weights)
             stepper = Stepper(net, self.stepper.X, self.stepper.Y,
                               learning_rate=self.learning_rate, mode=self.mode)
         except ValueError as error:
@@ -244,6 +253,9 @@ class ExplorerState(param.Parameterized):
         old_sizes = self.stepper.network.sizes
         self.stepper = stepper
         self.playing = False
+        if how.startswith("new"):
+            with param.discard_events(self):
+                self.weights = "random"
         self.rebuilt += 1
         what = ", ".join(f"{name} = {getattr(self, name)}" for name in changed)
         self.say("success", f"Rebuilt the network ({'-'.join(map(str, net.sizes))}) with {what}; "
@@ -268,6 +280,30 @@ class ExplorerState(param.Parameterized):
                 self.example = self.stepper.example
             self.say("info", "In per-example mode the graph follows the loop's current example.")
         self.version += 1
+
+    # ---- links ------------------------------------------------------------------------
+    def apply_link(self, settings: dict, problems=()):
+        """Apply settings read from a link (see links.py): the preset first, then
+        the split, then everything else in one rebuild; report what was ignored."""
+        settings = dict(settings)
+        preset = settings.pop("preset", None)
+        if preset is not None and preset != self.preset:
+            self.preset = preset
+        fraction = settings.pop("test_fraction", None)
+        if fraction is not None and abs(fraction - self.test_fraction) > 1e-9:
+            self.test_fraction = fraction
+        random = settings.pop("weights", None) == "random" and self.weights != "random"
+        alpha = settings.pop("learning_rate", None)
+        changes = {k: v for k, v in settings.items() if getattr(self, k) != v}
+        if changes:
+            self.param.update(**changes)
+        if random and self.weights != "random":
+            self._on_setting(*[_Event("seed")], new_weights=True)
+        if alpha is not None and alpha != self.learning_rate:
+            self.learning_rate = alpha
+        if problems:
+            self.say("error", "This link had settings that could not be used, so the defaults "
+                              "were kept for them: " + "; ".join(problems) + ".")
 
     # ---- derived data for the views ------------------------------------------------
     def example_label(self, i: int) -> str:

@@ -111,5 +111,10 @@ class TrainingView(Viewer):
             self._timer.stop()
             self._timer = None
 
+    def stop_timer(self):
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
     def _on_status(self, event):
         self.status.object = event.new

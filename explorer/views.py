@@ -122,6 +122,11 @@ class Controls(Viewer):
             self._timer.stop()
             self._timer = None
 
+    def stop_timer(self):
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
     def _on_speed(self, event):
         if self._timer is not None:
             self._timer.period = int(1000 / event.new)
@@ -372,6 +377,15 @@ class Explorer(Viewer):
         self.matrices = MatrixView(state=s)
         self.checker = GradientChecker(state=s)
         self.gradcheck = GradientCheckView(checker=self.checker, graph=self.graph)
+        self.copy_link = pn.widgets.Button(
+            label="Copy link", color="default", sizing_mode="stretch_width",
+            description="Copy a link that opens this preset with these settings")
+        # The address bar always holds the link (links.py); copy it in the browser.
+        self.copy_link.js_on_click(code="""
+            navigator.clipboard.writeText(window.location.href).then(
+              () => { cb_obj.label = 'Link copied ✓'; setTimeout(() => cb_obj.label = 'Copy link', 2000) },
+              () => { window.prompt('Copy this link:', window.location.href) })
+        """)
         self.message = pn.pane.Alert("", alert_type="info", visible=False, sizing_mode="stretch_width",
                                      margin=(0, 10))
         s.param.watch(self._on_notice, "notice")
@@ -388,9 +402,21 @@ class Explorer(Viewer):
             getattr(notifications, kind if kind != "success" else "success")(
                 text, duration=0 if kind == "error" else 4000)
 
+    def close(self):
+        """Release the session: stop timers and worker threads, drop the history.
+
+        Called when the browser session ends (``pn.state.on_session_destroyed``).
+        """
+        self.state.playing = False
+        self.trainer._on_new_network()
+        self.checker.clear()
+        self.controls.stop_timer()
+        self.training.stop_timer()
+        self.state.stepper = None
+
     @property
     def sidebar(self):
-        return [pn.pane.HTML("<h3>Network</h3>", margin=(0, 10)), self.settings,
+        return [pn.pane.HTML("<h3>Network</h3>", margin=(0, 10)), self.settings, self.copy_link,
                 pn.pane.HTML("<h3>Display</h3>", margin=(0, 10)), self.display]
 
     @property
