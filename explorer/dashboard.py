@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import panel as pn
 
+from .addressbar import AddressBar
 from .links import KEYS, query_from_state, settings_from_query
 from .views import Explorer
 
@@ -34,11 +36,15 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None):
         raw_css=[CSS.read_text()] if CSS.exists() else [],
     )
     template.explorer = explorer  # handy for tests and notebooks
-    location = pn.state.location
-    if location is not None:
-        def follow(*events):
-            location.update_query(**query_from_state(explorer.state))
-        explorer.state.param.watch(follow, [*KEYS.values(), "rebuilt"])
-        pn.state.onload(follow)
+    bar = AddressBar()
+    template.main.append(bar)
+
+    def follow(*events):
+        if explorer.state.stepper is not None:  # not after the session closed
+            with pn.io.unlocked():  # see GraphView._relayout
+                bar.query = urlencode(query_from_state(explorer.state), safe=",")
+
+    explorer.state.param.watch(follow, [*KEYS.values(), "rebuilt"])
+    follow()
     pn.state.on_session_destroyed(lambda context: explorer.close())
     return template
