@@ -9,6 +9,8 @@ edited.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from . import activations, backprop, bugs, losses, validation
@@ -119,6 +121,95 @@ class Network:
 
     def settings(self) -> dict:
         return {"hidden": self.hidden, "output": self.output, "loss": self.loss, "lam": self.lam}
+
+    # ---- plain data, for files -------------------------------------------------
+    DICT_FIELDS = ("sizes", "hidden", "output", "loss", "lam", "thetas")
+
+    def to_dict(self) -> dict:
+        """The network as plain JSON-able data (lists, strings, floats), e.g.
+
+        {"sizes": [2, 2, 1], "hidden": "sigmoid", "output": "sigmoid",
+         "loss": "cross_entropy", "lam": 0.0,
+         "thetas": [[[-30.0, 20.0, 20.0], [10.0, -20.0, -20.0]], [[-10.0, 20.0, 20.0]]]}
+
+        thetas[l - 1] is Θ^(l) as a list of rows (row j − 1 feeds unit j of
+        layer l + 1, column 0 is the bias weight).  Floats are Python floats,
+        so ``json.dumps`` writes each one exactly and ``from_dict`` gives the
+        same network bit for bit.
+        """
+        return {"sizes": self.sizes, "hidden": self.hidden, "output": self.output,
+                "loss": self.loss, "lam": float(self.lam),
+                "thetas": [t.tolist() for t in self._thetas]}
+
+    @classmethod
+    def from_dict(cls, d, *, where: str = "") -> "Network":
+        """The network ``to_dict`` describes, every field checked.
+
+        A missing or unknown field, a wrong type (text where a number belongs,
+        true/false, null), sizes beyond the limits, weights whose shapes do
+        not chain as ``sizes`` says, and NaN or infinity are each a ValueError
+        naming the field.  ``where`` prefixes the field names in messages
+        (e.g. "network." for a network inside a state file).
+        """
+        if not isinstance(d, Mapping):
+            raise ValueError(
+                f"{where.rstrip('.') or 'A network'} must be an object with the fields "
+                f"{', '.join(cls.DICT_FIELDS)}; got {validation.describe(d)}.")
+        missing = [k for k in cls.DICT_FIELDS if k not in d]
+        if missing:
+            raise ValueError(
+                f"{where.rstrip('.') or 'The network'} is missing the field"
+                f"{'s' if len(missing) > 1 else ''} {', '.join(repr(k) for k in missing)} "
+                f"(a network needs {', '.join(cls.DICT_FIELDS)}).")
+        unknown = [k for k in d if k not in cls.DICT_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"{where.rstrip('.') or 'The network'} has the unknown field {unknown[0]!r}; "
+                f"the fields are {', '.join(cls.DICT_FIELDS)}.")
+        raw_sizes = d["sizes"]
+        if not isinstance(raw_sizes, (list, tuple)):
+            raise ValueError(f"{where}sizes must be a list of layer sizes such as [2, 2, 1], "
+                             f"got {validation.describe(raw_sizes)}.")
+        try:
+            sizes = validation.sizes(raw_sizes)
+        except ValueError as e:
+            raise ValueError(f"{where}sizes: {e}") from None
+        settings = {}
+        for key, example in (("hidden", "sigmoid"), ("output", "sigmoid"), ("loss", "cross_entropy")):
+            if not isinstance(d[key], str):
+                raise ValueError(f"{where}{key} must be a name such as {example!r}, "
+                                 f"got {validation.describe(d[key])}.")
+            settings[key] = d[key]
+        for key, check in (("hidden", lambda: activations.get(settings["hidden"])),
+                           ("output", lambda: activations.get(settings["output"], output=True)),
+                           ("loss", lambda: losses.get(settings["loss"], settings["output"]))):
+            try:
+                check()
+            except ValueError as e:
+                raise ValueError(f"{where}{key}: {e}") from None
+        settings["lam"] = validation.finite_number(d["lam"], f"{where}lam (λ)", minimum=0.0)
+        raw = d["thetas"]
+        if not isinstance(raw, (list, tuple)):
+            raise ValueError(f"{where}thetas must be a list of weight matrices [Θ^(1), Θ^(2), ...], "
+                             f"got {validation.describe(raw)}.")
+        if len(raw) != len(sizes) - 1:
+            raise ValueError(
+                f"{where}thetas has {len(raw)} weight matri{'ces' if len(raw) != 1 else 'x'} but "
+                f"{where}sizes {sizes} needs {len(sizes) - 1} (one Θ^(l) between each pair of layers).")
+        thetas = []
+        for l, t in enumerate(raw, start=1):
+            name = f"{where}thetas[{l - 1}]"
+            try:
+                t = validation.number_array(t, name, ndims=(2,))
+            except ValueError as e:
+                raise ValueError(f"{e} ({name} is Θ^({l}).)") from None
+            shape = (sizes[l], sizes[l - 1] + 1)
+            if t.shape != shape:
+                raise ValueError(
+                    f"{name} (Θ^({l})) must have shape (s_{l + 1}, s_{l} + 1) = {shape} for sizes "
+                    f"{sizes}; got shape {t.shape}.")
+            thetas.append(t)
+        return cls.from_thetas(thetas, **settings)
 
     def __repr__(self):
         s = self.settings()

@@ -78,6 +78,7 @@ class _State:
     J: float = float("nan")
     description: str = ""
     made_bytes: int = field(default=0)  # bytes of the arrays the step that led here created
+    update: tuple | None = None  # (network before, α) once this iteration's update is applied
 
 
 def _frozen(array):
@@ -309,6 +310,15 @@ class Stepper:
                          f"from layer {stale_from} on are stale (cleared) until recomputed.")))
 
     @property
+    def last_update(self):
+        """(network before, α) of this iteration's update once it is applied, else None.
+
+        After the update, a, z, δ, Δ and D were computed with the weights
+        before it; ``network`` already holds the weights after it.
+        """
+        return self._state.update if self.iteration_complete else None
+
+    @property
     def iterations_done(self) -> int:
         """How many updates Θ := Θ − αD have been applied since the start."""
         return self.iteration if self.iteration_complete else self.iteration - 1
@@ -446,4 +456,5 @@ class Stepper:
                 f"The learning rate α = {alpha:g} is probably too large: lower it and reset.")
         net = s.net.with_thetas(thetas)
         text = f"Update: Θ^(l) := Θ^(l) − α D^(l) for every l (α = {alpha:g})"
-        return replace(s, net=net, description=text, made_bytes=8 * net.n_params)
+        return replace(s, net=net, description=text, made_bytes=8 * net.n_params,
+                       update=(s.net, alpha))

@@ -126,3 +126,83 @@ def targets(Y, m: int, K: int, loss, copy: bool = True) -> np.ndarray:
             "Cross-entropy targets must lie between 0 and 1 (e.g. one-hot rows); "
             f"got values from {Y.min():g} to {Y.max():g}. Use squared_error for other targets.")
     return Y
+
+
+def describe(value) -> str:
+    """How a value read from a file is named in a message: null, true, the text "abc", ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text {text!r}"
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return "an object {...}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_number(v) -> bool:
+    return type(v) is float or type(v) is int or (
+        isinstance(v, numbers.Real) and not isinstance(v, bool))
+
+
+def number_array(value, name: str, ndims=(1, 2)) -> np.ndarray:
+    """A finite float64 array from nested lists of numbers, as read from a file.
+
+    Stricter than ``matrix``: every entry must be an int or a float (not
+    true/false, text or null, which numpy would quietly convert or refuse
+    without saying where), the rows of a table must all be lists of the same
+    length, and every value must be finite.  ``ndims`` says which shapes are
+    allowed: 1 (a list of numbers) and/or 2 (a list of rows).  A numeric
+    ndarray is accepted as it is.  Messages name the bad entry as
+    ``name[row][column]``, counting from 0 as JSON and Python do.
+    """
+    words = " or ".join({1: "a list of numbers", 2: "a table (a list of rows of numbers)"}[n]
+                        for n in ndims)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iuf":
+            raise ValueError(f"{name} must hold numbers; got an array of {value.dtype}.")
+        if value.ndim not in ndims:
+            raise ValueError(f"{name} must be {words}; got an array of shape {value.shape}.")
+        return matrix(value, name)
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name} must be {words}, got {describe(value)}.")
+    nested = [isinstance(row, (list, tuple)) for row in value]
+    if value and all(nested):
+        if 2 not in ndims:
+            raise ValueError(f"{name} must be {words}; got a list of lists.")
+        width = len(value[0])
+        for r, row in enumerate(value):
+            if len(row) != width:
+                raise ValueError(
+                    f"{name}[{r}] has {len(row)} value{'s' if len(row) != 1 else ''} but {name}[0] "
+                    f"has {width}; every row must have the same length.")
+            for c, v in enumerate(row):
+                if not _is_number(v):
+                    raise ValueError(f"{name}[{r}][{c}] must be a finite number, got {describe(v)}.")
+    else:
+        if any(nested):
+            r = nested.index(True) if not nested[0] else nested.index(False)
+            raise ValueError(
+                f"{name} mixes numbers and lists ({name}[0] is {describe(value[0])}, "
+                f"{name}[{r}] is {describe(value[r])}); it must be {words}.")
+        if 1 not in ndims:
+            if not value:
+                raise ValueError(f"{name} is empty; it must be {words} with at least one row.")
+            raise ValueError(f"{name} must be {words}; got a flat list of numbers.")
+        for c, v in enumerate(value):
+            if not _is_number(v):
+                raise ValueError(f"{name}[{c}] must be a finite number, got {describe(v)}.")
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except OverflowError:
+        raise ValueError(f"{name} holds a number too large for a float (over about 1.8e308).") from None
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = "".join(f"[{int(i)}]" for i in bad)
+        raise ValueError(f"{name}{where} must be a finite number, got {arr[tuple(bad)]}.")
+    return arr

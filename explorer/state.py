@@ -281,6 +281,102 @@ class ExplorerState(param.Parameterized):
             self.say("info", "In per-example mode the graph follows the loop's current example.")
         self.version += 1
 
+    # ---- files ------------------------------------------------------------------------
+    def _replace(self, stepper, X_test=None, Y_test=None, what=""):
+        """Switch to a new stepper (built from a file) and say so."""
+        self.stepper, self.X_test, self.Y_test = stepper, X_test, Y_test
+        net = stepper.network
+        self._syncing = True
+        try:
+            self.param.update(
+                hidden_layers=format_hidden_layers(net.sizes), hidden=net.hidden,
+                output=net.output, loss=net.loss, lam=net.lam,
+                learning_rate=stepper.learning_rate, mode=stepper.mode, example=0, playing=False,
+                test_fraction=0.0 if X_test is None else
+                round(len(X_test) / (len(X_test) + stepper.m), 3))
+        finally:
+            self._syncing = False
+        self.param.example.bounds = (0, stepper.m - 1)
+        if self.image_shape and int(np.prod(self.image_shape)) != net.sizes[0]:
+            self.image_shape = None
+        self.rebuilt += 1
+        self.say("success", what)
+        self._changed(structure=True)
+
+    def _from_file(self, action, filename):
+        try:
+            return action()
+        except ValueError as error:
+            self.say("error", f"{filename}: {error} Nothing was changed.")
+            return None
+
+    def load_session(self, data: bytes, filename: str = "session.json"):
+        """A whole session from a JSON file saved by ``save_session``."""
+        from engine import io
+
+        def build():
+            loaded = io.state_from_json(data)
+            return loaded, io.restore_stepper(loaded)
+        result = self._from_file(build, filename)
+        if result is None:
+            return False
+        loaded, stepper = result
+        if loaded.preset in presets.names():
+            with param.discard_events(self):
+                self.preset = loaded.preset
+        with param.discard_events(self):
+            self.seed = loaded.seed if loaded.seed is not None else self.seed
+            self.weights = "random"
+        name = f" “{loaded.name}”" if loaded.name else ""
+        self._replace(stepper, loaded.X_test, loaded.Y_test,
+                      f"Loaded session{name} from {filename}: {'-'.join(map(str, stepper.network.sizes))} "
+                      f"network, {stepper.m} examples, iteration {stepper.iteration}, "
+                      f"step {stepper.position}.")
+        return True
+
+    def save_session(self, name: str = "") -> str:
+        from engine import io
+        return io.state_to_json(self.stepper, preset=self.preset, seed=self.seed, name=name,
+                                X_test=self.X_test, Y_test=self.Y_test)
+
+    def load_weights(self, data: bytes, filename: str = "weights.npz"):
+        """Θ matrices from an .npz file, for the current architecture and data."""
+        from engine import io
+
+        net = self._from_file(lambda: io.load_weights_npz(data, self.network), filename)
+        if net is None:
+            return False
+        stepper = Stepper(net, self.stepper.X, self.stepper.Y,
+                          learning_rate=self.learning_rate, mode=self.mode)
+        with param.discard_events(self):
+            self.weights = "random"
+        self._replace(stepper, self.X_test, self.Y_test,
+                      f"Loaded the weights from {filename}; stepping starts again at iteration 1.")
+        return True
+
+    def load_data(self, data: bytes, filename: str = "data.csv"):
+        """A data set from a CSV file, for the current network's inputs and outputs."""
+        from engine import io
+
+        net = self.network
+        result = self._from_file(
+            lambda: io.load_csv(data, net.sizes[0], net.sizes[-1], net.loss_function), filename)
+        if result is None:
+            return False
+        X, Y = result
+        stepper = self._from_file(lambda: Stepper(net, X, Y, learning_rate=self.learning_rate,
+                                                  mode=self.mode), filename)
+        if stepper is None:
+            return False
+        self._replace(stepper, None, None,
+                      f"Loaded {stepper.m} examples from {filename} (no test set); "
+                      "stepping starts again at iteration 1.")
+        return True
+
+    def step_log(self) -> str:
+        from engine import io
+        return io.step_log_csv(self.stepper)
+
     # ---- links ------------------------------------------------------------------------
     def apply_link(self, settings: dict, problems=()):
         """Apply settings read from a link (see links.py): the preset first, then

@@ -18,6 +18,7 @@ from .keyboard import KeyboardShortcuts
 from .state import ExplorerState
 from .checker import GradientChecker
 from .features_view import WeightImagesView
+from .files_view import FilesView
 from .matrix_view import MatrixView
 from .plane_view import PlaneView
 from .gradcheck_view import GradientCheckView
@@ -375,6 +376,7 @@ class Explorer(Viewer):
         self.plane = PlaneView(state=s)
         self.weight_images = WeightImagesView(state=s)
         self.matrices = MatrixView(state=s)
+        self.files = FilesView(state=s)
         self.checker = GradientChecker(state=s)
         self.gradcheck = GradientCheckView(checker=self.checker, graph=self.graph)
         self.copy_link = pn.widgets.Button(
@@ -399,8 +401,8 @@ class Explorer(Viewer):
         self.message.visible = bool(text)
         notifications = pn.state.notifications
         if notifications is not None and text:
-            getattr(notifications, kind if kind != "success" else "success")(
-                text, duration=0 if kind == "error" else 4000)
+            # Notifications are HTML: names from uploaded files must stay text.
+            getattr(notifications, kind)(html.escape(text), duration=0 if kind == "error" else 4000)
 
     def close(self):
         """Release the session: stop timers and worker threads, drop the history.
@@ -417,7 +419,8 @@ class Explorer(Viewer):
     @property
     def sidebar(self):
         return [pn.pane.HTML("<h3>Network</h3>", margin=(0, 10)), self.settings, self.copy_link,
-                pn.pane.HTML("<h3>Display</h3>", margin=(0, 10)), self.display]
+                pn.pane.HTML("<h3>Display</h3>", margin=(0, 10)), self.display,
+                pn.pane.HTML("<h3>Files</h3>", margin=(0, 10)), self.files]
 
     @property
     def main(self):
