@@ -41,8 +41,7 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None):
 
     def follow(*events):
         if explorer.state.stepper is not None:  # not after the session closed
-            with pn.io.unlocked():  # see GraphView._relayout
-                bar.query = urlencode(query_from_state(explorer.state), safe=",")
+            bar.query = urlencode(query_from_state(explorer.state), safe=",")
 
     explorer.state.param.watch(follow, [*KEYS.values(), "rebuilt"])
     follow()

@@ -16,6 +16,7 @@ from panel.viewable import Viewer
 
 from . import graph
 from .state import ExplorerState
+from .updates import batched
 
 COLUMNS = 9  # pictures per row
 
@@ -53,26 +54,27 @@ class WeightImagesView(Viewer):
         return bool(shape) and int(np.prod(shape)) == self.state.network.sizes[0] \
             and self.state.network.L > 2
 
+    @batched
     def refresh(self):
-        with pn.io.unlocked():
+        if self._pane.visible != self.applies:
             self._pane.visible = self.applies
-            if not self.applies:
-                self.caption.object = ("Hidden-unit weight pictures are shown for image inputs "
-                                       "(the digits presets).")
-                self.source.data = {"image": [], "x": [], "y": [], "label": []}
-                return
-            theta = self.state.network.theta(1)[:, 1:]
-            rows, cols = self.state.image_shape
-            images, xs, ys, labels = [], [], [], []
-            for j, w in enumerate(theta, start=1):
-                scale = np.max(np.abs(w)) or 1.0
-                images.append(np.flipud((w / scale).reshape(rows, cols)))
-                r, c = divmod(j - 1, COLUMNS)
-                xs.append(c * 1.15)
-                ys.append(-r * 1.3)
-                labels.append(f"unit {j}")
-            self.source.data = {"image": images, "x": xs, "y": ys, "label": labels}
-            self.caption.object = (
-                "Each picture is one hidden unit's incoming weights Θ<sub>j1</sub><sup>(1)</sup>"
-                " … Θ<sub>j64</sub><sup>(1)</sup> laid out like the 8×8 input: blue pixels excite "
-                "the unit, red ones inhibit it. Watch them turn into stroke detectors as it trains.")
+        if not self.applies:
+            self.caption.object = ("Hidden-unit weight pictures are shown for image inputs "
+                                   "(the digits presets).")
+            self.source.data = {"image": [], "x": [], "y": [], "label": []}
+            return
+        theta = self.state.network.theta(1)[:, 1:]
+        rows, cols = self.state.image_shape
+        images, xs, ys, labels = [], [], [], []
+        for j, w in enumerate(theta, start=1):
+            scale = np.max(np.abs(w)) or 1.0
+            images.append(np.flipud((w / scale).reshape(rows, cols)))
+            r, c = divmod(j - 1, COLUMNS)
+            xs.append(c * 1.15)
+            ys.append(-r * 1.3)
+            labels.append(f"unit {j}")
+        self.source.data = {"image": images, "x": xs, "y": ys, "label": labels}
+        self.caption.object = (
+            "Each picture is one hidden unit's incoming weights Θ<sub>j1</sub><sup>(1)</sup>"
+            " … Θ<sub>j64</sub><sup>(1)</sup> laid out like the 8×8 input: blue pixels excite "
+            "the unit, red ones inhibit it. Watch them turn into stroke detectors as it trains.")

@@ -32,7 +32,8 @@ class FilesView(Viewer):
             label="Step log of one iteration (.csv)", sizing_mode="stretch_width")
         self.upload = pn.widgets.FileInput(accept=",".join(KINDS), sizing_mode="stretch_width",
                                            label="Load a file")
-        self.upload.param.watch(self._on_upload, "value")
+        # An empty file arrives as value None with a new filename, so watch both.
+        self.upload.param.watch(self._on_upload, ["value", "filename"])
         self.help = pn.pane.HTML(
             f"<small>Load a session (.json), weights Θ (.npz, for this architecture) or data "
             f"(.csv, {{s_1}} input columns then the targets). Files up to "
@@ -53,10 +54,11 @@ class FilesView(Viewer):
             + (" or one class label 0–" + str(sizes[-1] - 1) if sizes[-1] > 1 else "")
             + f", header optional). Files up to {MAX_UPLOAD_BYTES // 2**20} MB.</small>")
 
-    def _on_upload(self, event):
-        data, filename = event.new, self.upload.filename or "file"
-        if data is None:
+    def _on_upload(self, *events):
+        data, filename = self.upload.value, self.upload.filename or "file"
+        if data is None and not self.upload.filename:
             return
+        data = data or b""
         kind = KINDS.get(PurePath(filename).suffix.lower())
         if kind is None:
             self.state.say("error", f"{filename}: only .json (session), .npz (weights) and "
@@ -66,5 +68,5 @@ class FilesView(Viewer):
                                     f"{MAX_UPLOAD_BYTES // 2**20} MB can be loaded. Nothing was changed.")
         else:
             getattr(self.state, kind)(data, filename)
-        with param.discard_events(self.upload):
-            self.upload.value = None  # so loading the same file again is seen
+        with param.discard_events(self.upload):  # so loading the same file again is seen
+            self.upload.param.update(value=None, filename=None)

@@ -10,6 +10,7 @@ from panel.viewable import Viewer
 
 from .checker import GradientChecker
 from .graph_view import GraphView
+from .updates import linked
 
 POLL_MS = 100
 
@@ -21,7 +22,7 @@ class GradientCheckView(Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         c = self.checker
-        self.bug = pn.widgets.Select.from_param(c.param.bug, label="Inject a backprop bug",
+        self.bug = linked(pn.widgets.Select, c, "bug", label="Inject a backprop bug",
                                                 sizing_mode="stretch_width")
         self.epsilon = pn.widgets.Select(label="ε", width=110, value=c.epsilon,
                                          options={f"{e:g}": e for e in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)})

@@ -12,6 +12,7 @@ from panel.viewable import Viewer
 
 from . import graph
 from .state import ExplorerState
+from .updates import batched
 
 
 def _sub(j, i):
@@ -111,15 +112,9 @@ class GraphView(Viewer):
         p.add_layout(self._note, "below")
         return p
 
+    @batched
     def _relayout(self):
         """New shape: lay the nodes out again and send every column."""
-        # Panel may run this watcher while the session's document is unlocked
-        # (after a widget change); unlocked() holds the events and writes them
-        # to the browser itself, where a plain hold() would need the lock.
-        with pn.io.unlocked():
-            self._relayout_models()
-
-    def _relayout_models(self):
         s = self.state
         net = s.network
         shape = getattr(s, "image_shape", None)
@@ -145,7 +140,7 @@ class GraphView(Viewer):
                               if self._image_shape else ")") + ".")
         self._sent = {"nodes": {}, "edges": {}}
         self._edges_key = None
-        self.refresh(full=True)
+        self._refresh(full=True)
         self.failing.data = {"x0": [], "y0": [], "x1": [], "y1": []}
 
     # ---- updating -------------------------------------------------------------
@@ -216,26 +211,29 @@ class GraphView(Viewer):
             "width": width, "color": colour, "tip": tips,
         }, vmax
 
+    @batched
     def refresh(self, full=False):
         """Send the columns that changed since the last refresh."""
+        self._refresh(full)
+
+    def _refresh(self, full=False):
         nodes, dmax = self._node_columns()
         edges, vmax = self._edge_columns()
         s = self.state
-        with pn.io.unlocked():  # one batch of events; see _relayout for why not hold()
-            self._send(self.nodes, "nodes", nodes, full)
-            self._send(self.edges, "edges", edges, full)
-            self._delta_mapper.update(low=-dmax, high=dmax)
-            by_grad = s.edges_by == "grad"
-            self._edge_bar.visible = by_grad
-            self.legend.object = self._legend_html(by_grad, dmax, np.isfinite(nodes["delta"]).any())
-            if by_grad:
-                self._edge_mapper.update(low=-vmax, high=vmax)
-            band = graph.highlight(s.stepper.last_step, s.network.L)
-            self._band.visible = band is not None
-            if band:
-                self._band.update(left=band[0], right=band[1])
-            self._set_filters()
-            self._draw_image()
+        self._send(self.nodes, "nodes", nodes, full)
+        self._send(self.edges, "edges", edges, full)
+        self._delta_mapper.update(low=-dmax, high=dmax)
+        by_grad = s.edges_by == "grad"
+        self._edge_bar.visible = by_grad
+        self.legend.object = self._legend_html(by_grad, dmax, np.isfinite(nodes["delta"]).any())
+        if by_grad:
+            self._edge_mapper.update(low=-vmax, high=vmax)
+        band = graph.highlight(s.stepper.last_step, s.network.L)
+        self._band.visible = band is not None
+        if band:
+            self._band.update(left=band[0], right=band[1])
+        self._set_filters()
+        self._draw_image()
 
     def _legend_html(self, by_grad, dmax, has_delta):
         swatch = '<span style="display:inline-block;width:26px;height:5px;background:{};' \
@@ -309,6 +307,7 @@ class GraphView(Viewer):
         if self._edge_filter.booleans != edges:
             self._edge_filter.booleans = edges
 
+    @batched
     def set_failing(self, params):
         """Highlight the edges of these (l, j, i) parameters (those drawn)."""
         wanted = set(params)
@@ -316,9 +315,8 @@ class GraphView(Viewer):
         rows = [k for k, key in enumerate(zip(layers, targets, sources))
                 if (int(key[0]), int(key[1]), int(key[2])) in wanted]
         edges = self._sent["edges"]
-        with pn.io.unlocked():
-            self.failing.data = {c: [float(edges[c][k]) for k in rows] for c in ("x0", "y0", "x1", "y1")}
-            self.figure.legend.visible = bool(rows)
+        self.failing.data = {c: [float(edges[c][k]) for k in rows] for c in ("x0", "y0", "x1", "y1")}
+        self.figure.legend.visible = bool(rows)
 
     def _on_tap(self, attr, old, new):
         if new:

@@ -26,6 +26,7 @@ from panel.viewable import Viewer
 
 from . import graph
 from .state import ExplorerState
+from .updates import batched
 
 NUMBERS_MAX_ROWS, NUMBERS_MAX_COLS = 12, 13   # numbers in the cells up to this size
 NAN_GREY = "#e3e3e3"
@@ -188,9 +189,9 @@ class MatrixView(Viewer):
         pinned = self.select.value or FOLLOW
         return pinned if pinned != FOLLOW and pinned < s.L else self._followed
 
+    @batched
     def refresh(self):
-        with pn.io.unlocked():
-            self._refresh()
+        self._refresh()
 
     def _refresh(self):
         s = self.state

@@ -36,6 +36,7 @@ from panel.viewable import Viewer
 from . import graph
 from .graph import identical_units, symmetry_sentence  # noqa: F401  (tests use them from here too)
 from .state import ExplorerState
+from .updates import batched
 
 GRID = 90              # the input plane is sampled on GRID × GRID points
 MARGIN = 0.12          # added on each side of the data's bounding box, as a share of its span
@@ -212,10 +213,10 @@ class PlaneView(Viewer):
         s = self.state
         return (tuple(s.network.sizes), id(s.stepper.X), id(s.X_test))
 
+    @batched
     def rebuild(self):
         """New network shape or data: new grid and figures, then a refresh."""
-        with pn.io.unlocked():
-            self._rebuild()
+        self._rebuild()
 
     def _rebuild(self):
         s = self.state
@@ -381,13 +382,13 @@ class PlaneView(Viewer):
         return p
 
     # ---- updating -------------------------------------------------------------------
+    @batched
     def refresh(self):
         """Recompute the pictures from the current weights (cheap: one forward pass)."""
-        with pn.io.unlocked():
-            if self._current_signature() != self._signature:
-                self._rebuild()   # _rebuild refreshes
-            elif self.available:
-                self._refresh()
+        if self._current_signature() != self._signature:
+            self._rebuild()   # _rebuild refreshes
+        elif self.available:
+            self._refresh()
 
     def _refresh(self, force=False):
         s = self.state

@@ -7,7 +7,8 @@ from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from .trainer import METHODS, Trainer
+from .trainer import Trainer
+from .updates import batched, linked
 
 FRAME_MS = 66  # about 15 frames a second
 
@@ -22,11 +23,10 @@ class TrainingView(Viewer):
         self.button = pn.widgets.Button(label="Train", color="success", width=150, height=40,
                                         stylesheets=[":host { font-size: 16px; }"])
         self.button.on_click(lambda e: self.toggle())
-        self.method = pn.widgets.Select.from_param(t.param.method, label="Method", width=260)
-        self.batch = pn.widgets.IntInput.from_param(t.param.batch_size, label="Mini-batch size",
+        self.method = linked(pn.widgets.Select, t, "method", label="Method", width=260)
+        self.batch = linked(pn.widgets.IntInput, t, "batch_size", label="Mini-batch size",
                                                     width=130)
-        self.split = pn.widgets.FloatSlider.from_param(s.param.test_fraction,
-                                                       label="Held out for testing", width=200)
+        self.split = linked(pn.widgets.FloatSlider, s, "test_fraction", label="Held out for testing", width=200)
         self.log = pn.widgets.Checkbox.from_param(self.param.log_scale, label="log scale",
                                                   align="end")
         self.status = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
@@ -79,17 +79,17 @@ class TrainingView(Viewer):
     def _rebuild_figure(self):
         self._pane.object = self._figure()
 
+    @batched
     def _redraw(self, *events):
         costs, metrics = self.trainer.new_points()
-        with pn.io.unlocked():
-            if not costs["J"] and not self.trainer.costs["J"]:
-                self.costs.data = {"iteration": [], "J": []}
-                self.metrics.data = {k: [] for k in self.metrics.data}
-                return
-            if costs["J"]:
-                self.costs.stream(costs)
-            if metrics["iteration"]:
-                self.metrics.stream(metrics)
+        if not costs["J"] and not self.trainer.costs["J"]:
+            self.costs.data = {"iteration": [], "J": []}
+            self.metrics.data = {k: [] for k in self.metrics.data}
+            return
+        if costs["J"]:
+            self.costs.stream(costs)
+        if metrics["iteration"]:
+            self.metrics.stream(metrics)
 
     # ---- running ----------------------------------------------------------------
     def toggle(self):

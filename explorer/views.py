@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import re
 
-import numpy as np
 import pandas as pd
 import panel as pn
 import param
@@ -24,6 +23,7 @@ from .plane_view import PlaneView
 from .gradcheck_view import GradientCheckView
 from .trainer import Trainer
 from .training_view import TrainingView
+from .updates import batched, linked
 
 TABLE_MAX = 12  # Θ^(l) tables are offered up to this many rows and columns
 
@@ -79,7 +79,7 @@ class Controls(Viewer):
         self.finish = pn.widgets.Button(label="Finish iteration", color="default", **button)
         self.reset = pn.widgets.Button(label="Reset", color="warning", **{**button, "width": 90})
         self.play = pn.widgets.Button(label="Play", color="success", **{**button, "width": 90})
-        self.speed = pn.widgets.FloatSlider.from_param(s.param.speed, label="Speed (steps/s)",
+        self.speed = linked(pn.widgets.FloatSlider, s, "speed", label="Speed (steps/s)",
                                                        step=0.5, width=150)
         self.previous.on_click(lambda e: s.back())
         self.next.on_click(lambda e: s.step())
@@ -182,6 +182,7 @@ class StatusLine(Viewer):
     def __panel__(self):
         return self.html
 
+    @batched
     def _update(self, *events):
         s = self.state.stepper
         self.html.object = (f'<div class="status-line" aria-live="polite">{status_text(s)}</div>'
@@ -203,6 +204,7 @@ class EquationView(Viewer):
     def __panel__(self):
         return self.latex
 
+    @batched
     def _update(self, *events):
         s = self.state
         example = s.stepper.example if s.mode == "per_example" else s.example
@@ -216,22 +218,21 @@ class Settings(Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        p = self.state.param
         names = presets.names()
-        self.preset = pn.widgets.Select.from_param(
-            p.preset, label="Preset", options={f"{k}: {v}": k for k, v in names.items()})
+        self.preset = linked(
+            pn.widgets.Select, self.state, "preset", label="Preset", options={f"{k}: {v}": k for k, v in names.items()})
         self.widgets = [
             self.preset,
-            pn.widgets.TextInput.from_param(p.hidden_layers, label="Hidden layers (units in each, e.g. 4, 3)"),
-            pn.widgets.Select.from_param(p.hidden, label="Hidden activation g"),
-            pn.widgets.Select.from_param(p.output, label="Output activation"),
-            pn.widgets.Select.from_param(p.loss, label="Loss"),
-            pn.widgets.FloatInput.from_param(p.lam, label="Regularisation λ", step=0.1),
-            pn.widgets.FloatInput.from_param(p.learning_rate, label="Learning rate α", step=0.1),
-            pn.widgets.RadioButtonGroup.from_param(p.init, label="Initial weights", color="primary",
+            linked(pn.widgets.TextInput, self.state, "hidden_layers", label="Hidden layers (units in each, e.g. 4, 3)"),
+            linked(pn.widgets.Select, self.state, "hidden", label="Hidden activation g"),
+            linked(pn.widgets.Select, self.state, "output", label="Output activation"),
+            linked(pn.widgets.Select, self.state, "loss", label="Loss"),
+            linked(pn.widgets.FloatInput, self.state, "lam", label="Regularisation λ", step=0.1),
+            linked(pn.widgets.FloatInput, self.state, "learning_rate", label="Learning rate α", step=0.1),
+            linked(pn.widgets.RadioButtonGroup, self.state, "init", label="Initial weights", color="primary",
                                                    variant="outline"),
-            pn.widgets.IntInput.from_param(p.seed, label="Seed"),
-            pn.widgets.RadioButtonGroup.from_param(p.mode, label="Mode", color="primary",
+            linked(pn.widgets.IntInput, self.state, "seed", label="Seed"),
+            linked(pn.widgets.RadioButtonGroup, self.state, "mode", label="Mode", color="primary",
                                                    variant="outline"),
         ]
 
@@ -253,11 +254,10 @@ class Display(Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        p = self.state.param
-        self.bias = pn.widgets.Checkbox.from_param(p.show_bias, label="Show bias units (+1)")
-        self.numbers = pn.widgets.Checkbox.from_param(p.show_numbers, label="Write a and δ on the nodes")
-        self.edges = pn.widgets.RadioButtonGroup.from_param(
-            p.edges_by, options={"Edges: weight Θ": "theta", "Edges: gradient D": "grad"},
+        self.bias = linked(pn.widgets.Checkbox, self.state, "show_bias", label="Show bias units (+1)")
+        self.numbers = linked(pn.widgets.Checkbox, self.state, "show_numbers", label="Write a and δ on the nodes")
+        self.edges = linked(
+            pn.widgets.RadioButtonGroup, self.state, "edges_by", options={"Edges: weight Θ": "theta", "Edges: gradient D": "grad"},
             color="primary", variant="outline")
         self.example = ExampleSelector(state=self.state)
         for w in (self.bias, self.numbers, self.edges):

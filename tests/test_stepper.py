@@ -143,7 +143,7 @@ def test_batch_schedule_and_descriptions():
     stepper = Stepper(p.network, p.X, p.Y)
     seen = []
     for _ in range(stepper.steps_per_iteration):
-        step = stepper.step()
+        stepper.step()
         seen.append((stepper.phase, stepper.kind, stepper.layer, stepper.description))
     assert [s[:3] for s in seen] == [
         ("forward", "forward", 2), ("forward", "forward", 3), ("cost", "cost", None),

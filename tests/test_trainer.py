@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from engine import presets, train
+from engine import train
 from explorer.checker import GradientChecker
 from explorer.state import ExplorerState
 from explorer.trainer import Trainer, accuracy
