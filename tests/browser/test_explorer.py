@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 from conftest import artifact_path, bokeh_data, wait_for_bokeh_model
+from playwright.sync_api import expect
 
 from engine import Stepper, presets
 
@@ -127,7 +128,7 @@ def test_an_invalid_setting_shows_an_error_and_keeps_the_network(page, explorer_
     assert error.is_visible()
     time.sleep(0.5)
     assert bokeh_data(page, "edges")["theta"] == before["theta"]
-    assert page.get_by_label("Output activation").input_value() == "sigmoid"
+    expect(page.get_by_label("Output activation")).to_have_value("sigmoid", timeout=20000)
 
 
 def test_two_sessions_step_independently(browser, explorer_server):
@@ -142,7 +143,7 @@ def test_two_sessions_step_independently(browser, explorer_server):
     wait_for(second, "edges", lambda d: not isnan_all(d["grad"]))
     time.sleep(0.5)
     assert isnan_all(bokeh_data(first, "edges")["grad"])
-    assert first.get_by_text("iteration 1 · step 3/9").first.is_visible()
+    expect_status(first, "iteration 1 · step 3/9")
 
 
 def test_keyboard_steps_forward_and_back(page, explorer_server):
@@ -207,9 +208,14 @@ def status(page):
     return page.locator(".status-line").first.inner_text()
 
 
+def expect_status(page, text, timeout=20000):
+    """Wait until the status line contains ``text`` (updates can take a moment on a busy machine)."""
+    expect(page.locator(".status-line").first).to_contain_text(text, timeout=timeout)
+
+
 def test_play_steps_on_its_own_and_pause_stops_it(page, explorer_server):
     open_app(page, explorer_server)
-    assert "step 0/9" in status(page)
+    expect_status(page, "step 0/9")
     click(page, "Play")
     wait_for(page, "nodes", lambda d: not isnan_all(values(d, "delta", 2)), timeout=20)
     click(page, "Pause")

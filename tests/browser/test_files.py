@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 from conftest import bokeh_data
-from test_explorer import click, open_app, status, wait_for
+from test_explorer import click, expect_status, open_app, wait_for
 
 from explorer.state import ExplorerState
 
@@ -86,7 +86,7 @@ def test_a_bad_file_shows_an_error_and_keeps_everything(page, explorer_server, c
     time.sleep(0.3)
     assert str(bokeh_data(page, "nodes")["a"]) == str(nodes["a"])
     assert bokeh_data(page, "edges")["theta"] == edges["theta"]
-    assert "step 1/" in status(page)
+    expect_status(page, "step 1/")
 
 
 def test_a_saved_session_loads_in_another_browser_session(browser, explorer_server):
@@ -106,14 +106,14 @@ def test_a_saved_session_loads_in_another_browser_session(browser, explorer_serv
     upload(second, "saved.json", data, "application/json")
     loaded = wait_for(second, "nodes", lambda d: max(d["layer"]) == 3 and len(d["layer"]) == 13)
     assert str(loaded["delta"]) == str(saved["delta"]) and str(loaded["a"]) == str(saved["a"])
-    assert "step 4/" in status(second)
+    expect_status(second, "step 4/")
     # The name is shown as text, not run: the page holds no script element from it.
     second.get_by_text(PAYLOAD, exact=False).first.wait_for(timeout=5000)
     time.sleep(0.5)
     assert second.evaluate("() => window.__xss__") is None
     # The first session did not see the second's file.
     assert str(bokeh_data(first, "nodes")["delta"]) == str(saved["delta"])
-    assert "step 4/" in status(first)
+    expect_status(first, "step 4/")
 
 
 def test_two_sessions_load_different_files_and_step_apart(browser, explorer_server):
@@ -132,5 +132,6 @@ def test_two_sessions_load_different_files_and_step_apart(browser, explorer_serv
     assert all(g != g for g in bokeh_data(b, "edges")["grad"])  # b has not formed D
     assert [x for l, u, x in zip(b_nodes["layer"], b_nodes["unit"], b_nodes["a"])
             if l == 1 and u > 0] == [0.5, 0.5]  # b's first example, not a's (0, 0)
-    assert "iteration 1 · step 9/9" in status(a) and "step 1/9" in status(b)
+    expect_status(a, "iteration 1 · step 9/9")
+    expect_status(b, "step 1/9")
     assert len(a_edges["grad"]) == 9
