@@ -16,7 +16,7 @@ from panel.viewable import Viewer
 
 from . import graph
 from .state import ExplorerState
-from .updates import batched
+from .updates import batched, when_shown
 
 COLUMNS = 9  # pictures per row
 
@@ -54,6 +54,7 @@ class WeightImagesView(Viewer):
         return bool(shape) and int(np.prod(shape)) == self.state.network.sizes[0] \
             and self.state.network.L > 2
 
+    @when_shown
     @batched
     def refresh(self):
         if self._pane.visible != self.applies:

@@ -26,7 +26,7 @@ from panel.viewable import Viewer
 
 from . import graph
 from .state import ExplorerState
-from .updates import batched
+from .updates import batched, when_shown
 
 NUMBERS_MAX_ROWS, NUMBERS_MAX_COLS = 12, 13   # numbers in the cells up to this size
 NAN_GREY = "#e3e3e3"
@@ -189,6 +189,7 @@ class MatrixView(Viewer):
         pinned = self.select.value or FOLLOW
         return pinned if pinned != FOLLOW and pinned < s.L else self._followed
 
+    @when_shown
     @batched
     def refresh(self):
         self._refresh()

@@ -36,7 +36,7 @@ from panel.viewable import Viewer
 from . import graph
 from .graph import identical_units, symmetry_sentence  # noqa: F401  (tests use them from here too)
 from .state import ExplorerState
-from .updates import batched
+from .updates import batched, when_shown
 
 GRID = 90              # the input plane is sampled on GRID × GRID points
 MARGIN = 0.12          # added on each side of the data's bounding box, as a share of its span
@@ -213,6 +213,7 @@ class PlaneView(Viewer):
         s = self.state
         return (tuple(s.network.sizes), id(s.stepper.X), id(s.X_test))
 
+    @when_shown
     @batched
     def rebuild(self):
         """New network shape or data: new grid and figures, then a refresh."""
@@ -382,6 +383,7 @@ class PlaneView(Viewer):
         return p
 
     # ---- updating -------------------------------------------------------------------
+    @when_shown
     @batched
     def refresh(self):
         """Recompute the pictures from the current weights (cheap: one forward pass)."""

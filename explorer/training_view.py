@@ -8,7 +8,7 @@ from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from .trainer import Trainer
-from .updates import batched, linked
+from .updates import batched, when_shown, linked
 
 FRAME_MS = 66  # about 15 frames a second
 
@@ -79,6 +79,7 @@ class TrainingView(Viewer):
     def _rebuild_figure(self):
         self._pane.object = self._figure()
 
+    @when_shown
     @batched
     def _redraw(self, *events):
         costs, metrics = self.trainer.new_points()

@@ -60,3 +60,28 @@ def linked(widget_type, obj, name, **kwargs):
     widget.param.watch(to_obj, "value")
     obj.param.watch(to_widget, name)
     return widget
+
+
+def when_shown(method):
+    """Skip a view's update while its tab is hidden; run the latest one when shown.
+
+    The view sets ``self.showing``; ``show(view)`` replays what was skipped,
+    in the order the methods were first skipped (e.g. rebuild, then refresh).
+    Stepping then pays only for the views on screen.
+    """
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        if getattr(self, "showing", True):
+            return method(self, *args, **kwargs)
+        missed = self.__dict__.setdefault("_missed_updates", {})
+        missed[method.__name__] = (run, args, kwargs)
+        return None
+    return run
+
+
+def show(view, showing: bool):
+    view.showing = showing
+    if showing:
+        missed = view.__dict__.pop("_missed_updates", {})
+        for run, args, kwargs in missed.values():
+            run(view, *args, **kwargs)

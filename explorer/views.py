@@ -23,7 +23,7 @@ from .plane_view import PlaneView
 from .gradcheck_view import GradientCheckView
 from .trainer import Trainer
 from .training_view import TrainingView
-from .updates import batched, linked
+from .updates import batched, linked, show
 
 TABLE_MAX = 12  # Θ^(l) tables are offered up to this many rows and columns
 
@@ -431,8 +431,18 @@ class Explorer(Viewer):
             ("Matrices", self.matrices), ("Gradient check", self.gradcheck),
             ("Edit weights", self.weights),
             sizing_mode="stretch_width", dynamic=False)
+        self.tabs.param.watch(lambda e: self._show_tab(), "active")
+        self._show_tab()
         return [pn.Column(self.controls, self.status, self.message, self.graph, self.tabs,
                           sizing_mode="stretch_width")]
+
+    def _show_tab(self):
+        """Views in hidden tabs skip their updates (stepping stays fast) until shown."""
+        active = self.tabs.active
+        show(self.training, active == 1)
+        show(self.plane, active == 2)
+        show(self.weight_images, active == 2)
+        show(self.matrices, active == 3)
 
     def __panel__(self):
         return pn.Row(pn.Column(*self.sidebar, width=320),
