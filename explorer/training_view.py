@@ -107,10 +107,14 @@ class TrainingView(Viewer):
         self.button.color = "light" if event.new else "success"
         self.progress.visible = self.progress.active = event.new
         if event.new and self._timer is None:
-            self._timer = pn.state.add_periodic_callback(self.trainer.poll, period=FRAME_MS)
+            self._timer = pn.state.add_periodic_callback(self._frame, period=FRAME_MS)
         elif not event.new and self._timer is not None:
             self._timer.stop()
             self._timer = None
+
+    def _frame(self):
+        with pn.io.unlocked():  # the whole frame's updates in one message
+            self.trainer.poll()
 
     def stop_timer(self):
         if self._timer is not None:

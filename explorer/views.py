@@ -23,7 +23,7 @@ from .plane_view import PlaneView
 from .gradcheck_view import GradientCheckView
 from .trainer import Trainer
 from .training_view import TrainingView
-from .updates import batched, linked, show
+from .updates import batched, linked, show, when_shown
 
 TABLE_MAX = 12  # Θ^(l) tables are offered up to this many rows and columns
 
@@ -146,17 +146,24 @@ class ExampleSelector(Viewer):
         super().__init__(**params)
         self.select = pn.widgets.Select(label="Example shown on the graph", sizing_mode="stretch_width")
         self.select.param.watch(self._on_select, "value")
-        self.state.param.watch(self._sync, ["structure", "example", "mode", "version"])
+        self.state.param.watch(self._sync, ["structure", "rebuilt", "example", "mode"])
+        self.state.param.watch(self._follow, "version")
         self._sync()
+
+    def _follow(self, *events):
+        if self.state.mode == "per_example" and self.select.value != self.state.example:
+            self.select.value = self.state.example
 
     def __panel__(self):
         return self.select
 
     def _sync(self, *events):
+        # The options only change with the data; a step just moves the value.
         s = self.state
-        options = {f"{i + 1}: {s.example_label(i)}": i for i in range(min(s.m, 500))}
-        if self.select.options != options:
-            self.select.options = options
+        if getattr(self, "_data", None) is not s.stepper.X:
+            self._data = s.stepper.X
+            self.select.options = {f"{i + 1}: {s.example_label(i)}": i for i in range(min(s.m, 500))}
+        options = self.select.options
         self.select.value = min(s.example, len(options) - 1)
         self.select.disabled = s.mode == "per_example"
         self.select.label = ("Example (follows the per-example loop)" if s.mode == "per_example"
@@ -315,6 +322,7 @@ class WeightEditor(Viewer):
     def _theta(self):
         return self.state.network.theta(self.layer.value or 1)
 
+    @when_shown
     def _show(self, *events):
         theta = self._theta()
         l = self.layer.value or 1
@@ -443,6 +451,7 @@ class Explorer(Viewer):
         show(self.plane, active == 2)
         show(self.weight_images, active == 2)
         show(self.matrices, active == 3)
+        show(self.weights, active == 5)
 
     def __panel__(self):
         return pn.Row(pn.Column(*self.sidebar, width=320),
