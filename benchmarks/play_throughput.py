@@ -98,35 +98,25 @@ module, patch something (e.g. a proposed Trainer change) and call
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _browser  # noqa: E402  (benchmarks/_browser.py)
+from _browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PRESETS = ("xor", "digits")
 BASELINE = "baseline"
 TARGET_PRESET, TARGET_FPS = "xor", 15.0
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Sources whose changes the user sees while training (headline), and the others reported.
 HEADLINE = {"dashboard": ["edges", "costs"], "baseline": ["baseline"]}
 SOURCES = {"dashboard": ["edges", "nodes", "costs", "plane_boundary"], "baseline": ["baseline"]}
@@ -431,50 +421,10 @@ class SampleError(RuntimeError):
 
 
 # ======================================================================= driver
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
 def server(timings_path: Path, log_path: Path, timeout=90.0):
-    port = _free_port()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PLAY_THROUGHPUT_TIMINGS"] = str(timings_path)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", "--port", str(port)]
-    if os.environ.get("PLAY_THROUGHPUT_SERVER"):  # experiments: see the module docstring
-        cmd = [sys.executable, os.environ["PLAY_THROUGHPUT_SERVER"], str(port)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://localhost:{port}"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
-            try:
-                with opener.open(f"{base}/{BASELINE}", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not come up:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    return _browser.server(Path(__file__).resolve(), BASELINE, log_path, timeout=timeout,
+                           env_extra={"PLAY_THROUGHPUT_TIMINGS": str(timings_path)},
+                           override_var="PLAY_THROUGHPUT_SERVER")
 
 
 def _pct(values, q):

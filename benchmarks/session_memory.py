@@ -80,17 +80,10 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (benchmarks/_browser.py)
 APP = REPO_ROOT / "explorer" / "app.py"
 LOG_PATH = REPO_ROOT / "test-artifacts" / "session_memory-server.log"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CHECK_UNUSED_MS = 1000
 UNUSED_LIFETIME_MS = 1000
 PROBE_TAG = "SESSION_MEMORY_PROBE"
@@ -198,17 +191,11 @@ def _read_status(pid: int) -> dict[str, float]:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """``panel serve explorer/app.py`` in a subprocess; reads its log."""
 
     def __init__(self, probe: bool):
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://localhost:{self.port}"
         self.probe_enabled = probe
         self.probes_seen = 0

@@ -73,21 +73,19 @@ patch something (e.g. a proposed GraphView change) and call ``serve(port)``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _browser  # noqa: E402  (benchmarks/_browser.py)
+from _browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 NETS = {
     "2-2-1": [2, 2, 1],
@@ -97,15 +95,6 @@ NETS = {
 TARGETS = {"2-2-1": 1.3, "4-16-16-3": 1.3, "64-25-10": 2.0}
 M_EXAMPLES = 8
 QUIET_MS = 150          # a case is settled after this long without a websocket message
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 # =============================================================== the served apps
@@ -375,50 +364,10 @@ class Case:
 
 
 # ======================================================================= driver
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
 def server(timings_path: Path, log_path: Path, timeout=90.0):
-    port = _free_port()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["STEP_LATENCY_TIMINGS"] = str(timings_path)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", "--port", str(port)]
-    if os.environ.get("STEP_LATENCY_SERVER"):  # experiments: see the module docstring
-        cmd = [sys.executable, os.environ["STEP_LATENCY_SERVER"], str(port)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://localhost:{port}"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
-            try:
-                with opener.open(f"{base}/trivial", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not come up:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    return _browser.server(Path(__file__).resolve(), "trivial", log_path, timeout=timeout,
+                           env_extra={"STEP_LATENCY_TIMINGS": str(timings_path)},
+                           override_var="STEP_LATENCY_SERVER")
 
 
 def _quantiles(values):
@@ -436,7 +385,6 @@ def _median(values):
 
 
 def report(cases, server_times, args):
-    names = [c.name for c in cases]
     trivial = next(c for c in cases if c.kind == "trivial")
     base_latency = _median([s["latency"] for s in trivial.samples])
     base_frame = _median([s["frame"] for s in trivial.samples])
