@@ -14,6 +14,8 @@ from . import graph
 from .state import ExplorerState
 from .updates import batched
 
+HEIGHT = 340  # px: the graph, its legend and the equation fit a 1280×800 screen
+
 
 def _sub(j, i):
     return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
@@ -43,7 +45,7 @@ class GraphView(Viewer):
         self.legend = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
         self.figure = self._make_figure()
         self._relayout()
-        self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=390)
+        self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=HEIGHT)
         s = self.state
         s.param.watch(lambda e: self._relayout(), "structure")
         s.param.watch(lambda e: self.refresh(), ["version", "edges_by", "example"])
@@ -56,7 +58,7 @@ class GraphView(Viewer):
     # ---- building ---------------------------------------------------------------
     def _make_figure(self):
         p = figure(name="graph", tools="pan,wheel_zoom,reset,save", toolbar_location="above",
-                   output_backend="canvas", sizing_mode="stretch_width", height=390,
+                   output_backend="canvas", sizing_mode="stretch_width", height=HEIGHT,
                    x_axis_type=None, y_axis_type=None, outline_line_color=None)
         p.toolbar.autohide = True
         p.grid.visible = False
@@ -124,14 +126,14 @@ class GraphView(Viewer):
         self._palette, low, high, _ = graph.activation_scale(net, s.stepper.X)
         self._fill_mapper.update(palette=self._palette, low=low, high=high)
         n_max = graph.span(net.sizes, self._image_shape)
-        # One unit of y is about 390 px / (n_max + 1.8); a node takes 75% of it.
-        self._size = float(np.clip(0.75 * 390 / (n_max + 1.8), 6, 44))
+        # One unit of y is about HEIGHT px / (n_max + 1.8); a node takes 75% of it.
+        self._size = float(np.clip(0.75 * HEIGHT / (n_max + 1.8), 6, 44))
         self._numbers_allowed = n_max <= graph.NUMBERS_MAX_UNITS
         self.figure.x_range.update(start=-0.5 if self._image_shape else -0.35, end=net.L - 1 + 0.8)
         top = n_max / 2 + 0.7
         self.figure.y_range.update(start=-top + 0.3, end=top + 0.7)
         # Labels shrink with the spacing between units, down to 10 px.
-        unit_px = 390 / (2 * top + 0.4)
+        unit_px = HEIGHT / (2 * top + 0.4)
         self._text_r.glyph.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
         shown, total = len(self._index[0]), self._index[3]
         self._note.text = ("" if shown == total else

@@ -438,7 +438,7 @@ class Explorer(Viewer):
                                                  sizing_mode="stretch_width")),
             ("Matrices", self.matrices), ("Gradient check", self.gradcheck),
             ("Edit weights", self.weights),
-            sizing_mode="stretch_width", dynamic=False)
+            sizing_mode="stretch_width", dynamic=True)
         self.tabs.param.watch(lambda e: self._show_tab(), "active")
         self._show_tab()
         return [pn.Column(self.controls, self.status, self.message, self.graph, self.tabs,
