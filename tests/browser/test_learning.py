@@ -75,6 +75,7 @@ def test_digits_show_the_input_image_and_a_prediction(page, explorer_server):
     nodes = bokeh_data(page, "nodes")
     assert sum(1 for l, u in zip(nodes["layer"], nodes["unit"]) if l == 3) == 10
     open_tab(page, "Input plane")
+    wait_for_bokeh_model(page, "weight_images")  # tabs are drawn when first opened
     weights = wait_for(page, "weight_images", lambda d: len(d["image"]) == 25)
     np.testing.assert_allclose(np.flipud(np.array(weights["image"][0])).ravel(),
                                p.network.thetas[0][0, 1:] / np.abs(p.network.thetas[0][0, 1:]).max(),
