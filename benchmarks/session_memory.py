@@ -38,9 +38,10 @@ Phases and what is measured
     destroyed, so the default settle of 7 s lets it run first).
 
     1. startup      RSS once the server answers, before any session.
-    2. warm-up      one session opened, exercised, closed and destroyed;
-                    the settled RSS is "before" (imports, caches, the preset
-                    cache and Bokeh's first-render costs are paid by then).
+    2. warm-up      one session per preset opened, exercised, closed and
+                    destroyed; the settled RSS is "before" (imports, caches,
+                    the preset cache and Bokeh's first-render costs are paid
+                    by then).
     3. sequential   N sessions one after another, each destroyed before the
                     next opens (RSS read right after each destruction, for
                     the trend); then the settled RSS is "after".
@@ -430,14 +431,16 @@ def run(args) -> int:
             time.sleep(1.0)
             r["startup"] = server.rss()
 
-            # ---- 2. warm-up
-            s = Session(browser, server, preset_of(0), args)
-            s.open_and_exercise()
-            s.close()
-            done.append(s)
-            server.wait_destroyed(destroy_timeout)
+            # ---- 2. warm-up: one session per preset (each preset is loaded and cached once)
+            for preset in presets:
+                s = Session(browser, server, preset, args)
+                s.open_and_exercise()
+                s.close()
+                done.append(s)
+                server.wait_destroyed(destroy_timeout)
             r["before"], samples = server.settled_rss(args.settle, args.samples)
-            print(f"warm-up: 1 session; RSS samples {_samples(samples)} MB", flush=True)
+            print(f"warm-up: {len(presets)} session(s); RSS samples {_samples(samples)} MB",
+                  flush=True)
             probes["after warm-up"] = server.probe()
 
             # ---- 3. sequential
@@ -506,7 +509,7 @@ def report(args, r, seq_trend, probes, sessions, done, seconds):
     print(f"Server RSS, MB (settled = min of {args.samples} samples 1 s apart, "
           f"{args.settle:g} s after the last session was destroyed)")
     print(f"  at startup, no session yet           {_mb(r['startup'])}")
-    print(f"  before: after the warm-up session    {_mb(before)}")
+    print(f"  before: after the warm-up            {_mb(before)}")
     print(f"  after {N:>2} sessions, one at a time    {_mb(r['after'])}   "
           f"{_signed(seq)} vs before, {per:+.2f} MB/session")
     print(f"  {N:>2} sessions open at once            {_mb(r['all open'])}   "
@@ -546,7 +549,7 @@ def report(args, r, seq_trend, probes, sessions, done, seconds):
         print("  browser, median s per session: " + ", ".join(
             f"{k} {_median([s.times[k] for s in done if k in s.times]):.1f}" for k in keys))
 
-    leaked = None
+    leaked = gc_growth = None
     if any(probes.values()):
         print()
         print("In-server probe (after gc.collect(); counts of live objects)")
@@ -579,6 +582,9 @@ def report(args, r, seq_trend, probes, sessions, done, seconds):
         after = [p["counts"].get("ExplorerState", 0) for k, p in probes.items()
                  if p and "open" not in k]
         leaked = max(after) if after else None
+        first, seq_probe = probes.get("after warm-up"), probes.get(f"after {N} sequential")
+        if first and seq_probe:
+            gc_growth = seq_probe["counts"]["gc objects"] - first["counts"]["gc objects"]
         last = probes.get(f"after closing {N}")
         if leaked == 0 and last and last.get("rss_after_trim") is not None:
             print(f"  no session object is alive after closing, so the {_signed(conc)} kept "
@@ -596,6 +602,12 @@ def report(args, r, seq_trend, probes, sessions, done, seconds):
                    f"their sessions were destroyed; {context}")
     elif per <= threshold:
         verdict = f"memory returned: {figures}; {context}"
+    elif leaked == 0 and gc_growth is not None and gc_growth <= 10 * N:
+        verdict = (f"memory returned to the allocator, not all to the OS: {figures}; no "
+                   f"session object left alive and {gc_growth:+d} gc-tracked objects in all, "
+                   f"so the rise is allocator retention (RSS moves in steps, "
+                   f"{slope if slope is not None else float('nan'):+.2f} MB/session over the "
+                   f"last {len(seq_trend) - half}); {context}")
     elif slope is not None and slope <= threshold:
         verdict = (f"memory returned after an initial rise: {figures}, levelling off at "
                    f"{slope:+.2f} MB/session over the last {len(seq_trend) - half}"
