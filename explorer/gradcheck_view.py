@@ -1,8 +1,6 @@
 """GradientCheckView: backprop against two-sided differences, with bugs to inject."""
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import panel as pn
 import param
@@ -10,6 +8,7 @@ from panel.viewable import Viewer
 
 from .checker import GradientChecker
 from .graph_view import GraphView
+from .literal import literal
 from .updates import linked
 
 POLL_MS = 100
@@ -59,7 +58,7 @@ class GradientCheckView(Viewer):
 
     def _show(self, *events):
         c, r = self.checker, self.checker.result
-        note = f"<p><i>{html.escape(c.note)}</i></p>" if c.note else ""
+        note = f"<p><i>{literal(c.note)}</i></p>" if c.note else ""
         if r is None:
             self.summary.object = (
                 "<p>Compares every ∂J/∂Θ<sub>ji</sub><sup>(l)</sup> from backpropagation with "
@@ -82,7 +81,7 @@ class GradientCheckView(Viewer):
             f"the check took <b>{r.numerical_seconds * 1000:.1f} ms</b> against "
             f"{r.backprop_seconds * 1000:.3f} ms for one backprop ({r.slowdown:,.0f}× slower: "
             "turn it off before training).</p>"
-            f"<p>{html.escape(r.message)}</p>{note}"
+            f"<p>{literal(r.message)}</p>{note}"
             '<table style="font-size:14px"><tr><th>layer</th><th>share of the difference</th>'
             f"<th></th><th>failing parameters</th></tr>{layers}</table>")
         rows = sorted(r.rows, key=lambda p: -p.relative_difference)

@@ -7,6 +7,7 @@ from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
+from .literal import literal
 from .trainer import Trainer
 from .updates import batched, when_shown, linked
 
@@ -122,4 +123,4 @@ class TrainingView(Viewer):
             self._timer = None
 
     def _on_status(self, event):
-        self.status.object = event.new
+        self.status.object = literal(event.new)  # may quote an exception

@@ -1,7 +1,6 @@
 """The explorer's views: each renders part of an ExplorerState and nothing else."""
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
@@ -14,6 +13,7 @@ from engine import presets
 from .equations import latex_for_step
 from .graph_view import GraphView
 from .keyboard import KeyboardShortcuts
+from .literal import literal
 from .state import ExplorerState
 from .checker import GradientChecker
 from .features_view import WeightImagesView
@@ -61,8 +61,10 @@ def status_text(stepper) -> str:
 
 
 def notation_html(text: str) -> str:
-    """The engine's plain-text notation as HTML: z^(3) -> z<sup>(3)</sup>."""
-    return re.sub(r"\^\((\w+)\)", r"<sup>(\1)</sup>", html.escape(text))
+    """The engine's plain-text notation as HTML: z^(3) -> z<sup>(3)</sup>, the rest literal."""
+    parts = re.split(r"\^\((\w+)\)", text)  # text, superscript, text, ...
+    return "".join(literal(p) if k % 2 == 0 else f"<sup>({literal(p)})</sup>"
+                   for k, p in enumerate(parts))
 
 
 class Controls(Viewer):
@@ -404,13 +406,13 @@ class Explorer(Viewer):
 
     def _on_notice(self, event):
         _, kind, text = self.state.notice
-        self.message.object = html.escape(text)
+        # Messages quote links, file names and exceptions: the Alert renders Markdown.
+        self.message.object = literal(text)
         self.message.alert_type = {"error": "danger", "success": "success"}.get(kind, "info")
         self.message.visible = bool(text)
         notifications = pn.state.notifications
         if notifications is not None and text:
-            # Notifications are HTML: names from uploaded files must stay text.
-            getattr(notifications, kind)(html.escape(text), duration=0 if kind == "error" else 4000)
+            getattr(notifications, kind)(literal(text), duration=0 if kind == "error" else 4000)
 
     def close(self):
         """Release the session: stop timers and worker threads, drop the history.
