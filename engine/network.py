@@ -122,6 +122,11 @@ class Network:
     def settings(self) -> dict:
         return {"hidden": self.hidden, "output": self.output, "loss": self.loss, "lam": self.lam}
 
+    def __reduce__(self):
+        # Pickled (to a training worker and back) as weights and settings, so that the
+        # copy is built like any Network: settings checked, weights read-only.
+        return (_unpickle, (self._thetas, self.settings()))
+
     # ---- plain data, for files -------------------------------------------------
     DICT_FIELDS = ("sizes", "hidden", "output", "loss", "lam", "thetas")
 
@@ -345,6 +350,10 @@ class Network:
         """A new Network with the same weights and some settings changed."""
         settings = {**self.settings(), **changes}
         return Network.from_thetas(self._thetas, **settings)
+
+
+def _unpickle(thetas, settings) -> Network:
+    return Network._from_checked([np.array(t, dtype=float) for t in thetas], **settings)
 
 
 def unroll(matrices) -> np.ndarray:
