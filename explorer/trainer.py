@@ -1,12 +1,15 @@
 """Trainer: continuous training for one session, without blocking the server.
 
-The engine's ``train`` runs in a worker thread; its callback only records
-the latest network and cost under a lock.  ``poll()``, called on the
-session's own thread at a steady frame rate, hands the latest weights to
-the Stepper (``Stepper.jump``) so the graph redraws at most once a frame
-however many iterations ran in between, and adds a point to the curves.
-When training stops (pause, divergence, L-BFGS converging) the stepper
-holds exactly the last weights trained, so stepping resumes from there.
+Training runs in the server's worker processes (training_pool.py), one
+short slice after another: when a slice comes back, its weights and costs
+are recorded under a lock and the next slice is submitted at once, from the
+pool's own thread, so the workers never wait for the page.  ``poll()``,
+called on the session's thread at a steady frame rate, hands the latest
+weights to the Stepper (``Stepper.jump``) so the graph redraws at most once
+a frame however many iterations ran in between, and adds points to the
+curves.  When training stops (pause, divergence, L-BFGS converging or giving
+up) the stepper holds exactly the last weights trained, so stepping resumes
+from there.
 
 No Panel imports: the view that owns the frame timer calls ``poll()``.
 """
@@ -14,33 +17,37 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import CancelledError
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import param
-from threadpoolctl import threadpool_limits
 
-from engine import train
+from engine.training import CONVERGED
 
 from .state import ExplorerState
+from .training_pool import ERROR, Job, Slice, TrainingPool, run_slice, shared_pool
 
 METHODS = {"Gradient descent (full batch)": "gd", "Mini-batch gradient descent": "minibatch",
            "L-BFGS (advanced optimization)": "lbfgs"}
 MAX_ITERATIONS = 1_000_000  # per run; pause stops it long before
-YIELD_EVERY_S, YIELD_FOR_S = 0.02, 0.002  # the worker sleeps 2 ms every 20 ms
 CURVE_POINTS_PER_FRAME = 25  # J points sent per frame; every one is kept in Python
+STOP_TIMEOUT_S = 10.0        # a pause waits this long at most for the slice in flight
 
 
 @dataclass
 class _Run:
-    """What the worker thread shares with the session thread (guarded by ``lock``)."""
-    base: int                                    # iterations done before this run
+    """One run, shared by the session thread and the pool's thread (guarded by ``lock``)."""
+    base: int                                   # iterations done before this run
+    job: Job                                    # the first slice; later ones continue it
     lock: threading.Lock = field(default_factory=threading.Lock)
-    stop: threading.Event = field(default_factory=threading.Event)
-    costs: list = field(default_factory=list)    # (iteration within the run, J)
-    latest: tuple | None = None                  # (iteration within the run, network)
-    final: tuple | None = None                   # (network, CostHistory) when done
-    error: str = ""
+    settled: threading.Event = field(default_factory=threading.Event)  # no slice in flight
+    stop: bool = False                          # asked to stop: submit no more slices
+    future: object = None                       # the slice in flight
+    done: int = 0                               # iterations finished in this run
+    costs: list = field(default_factory=list)   # (iteration within the run, J) not yet polled
+    latest: object = None                       # the newest Network
+    last: Slice | None = None                   # the slice that ended the run, once it ended
 
 
 def accuracy(net, X, Y) -> float:
@@ -59,10 +66,10 @@ class Trainer(param.Parameterized):
     status = param.String(default="", doc="One line on the run in progress or just ended")
     frame = param.Integer(default=0, doc="Bumped whenever the curves gained points")
 
-    def __init__(self, **params):
+    def __init__(self, pool: TrainingPool | None = None, **params):
         super().__init__(**params)
+        self._pool = pool or shared_pool()
         self._run: _Run | None = None
-        self._thread: threading.Thread | None = None
         self.reset_curves()
         self.state.param.watch(lambda e: self._on_new_network(), ["structure", "rebuilt"])
 
@@ -104,13 +111,7 @@ class Trainer(param.Parameterized):
     def _on_new_network(self):
         """A new network or data set: abandon the run (its weights belong to
         the old network) and start the curves afresh."""
-        run, self._run = self._run, None
-        if run is not None:
-            run.stop.set()
-            if self._thread is not None:
-                self._thread.join(timeout=10)
-            self._thread = None
-            self.running = False
+        if self.cancel():
             self.status = "Training stopped: the network was rebuilt."
         self.reset_curves()
         self.frame += 1
@@ -122,61 +123,92 @@ class Trainer(param.Parameterized):
         s = self.state
         s.playing = False
         stepper = s.stepper
-        net, X, Y = stepper.network, stepper.X, stepper.Y
-        method = "gd" if self.method == "minibatch" else self.method
-        batch = min(self.batch_size, stepper.m) if self.method == "minibatch" else None
-        run = _Run(base=stepper.iterations_done)
+        net = stepper.network
+        minibatch = self.method == "minibatch"
+        job = Job(network=net, X=stepper.X, Y=stepper.Y,
+                  method="lbfgs" if self.method == "lbfgs" else "gd",
+                  learning_rate=stepper.learning_rate,
+                  batch_size=min(self.batch_size, stepper.m) if minibatch else None,
+                  seed=s.seed, start_iteration=stepper.iterations_done, iterations=MAX_ITERATIONS)
+        run = _Run(base=stepper.iterations_done, job=job)
         if not self.costs["J"]:
             self.costs["iteration"].append(run.base)
-            self.costs["J"].append(net.cost(X, Y))
+            self.costs["J"].append(net.cost(stepper.X, stepper.Y))
             self.record_metrics(run.base, net)
-
-        pause = {"at": time.perf_counter()}
-
-        def callback(iteration, network, J):
-            with run.lock:
-                run.costs.append((iteration, J))
-                run.latest = (iteration, network)
-            # A tight pure-Python loop would hold the GIL nearly all the time and
-            # starve the session thread that draws; give it a moment now and then.
-            now = time.perf_counter()
-            if now - pause["at"] > YIELD_EVERY_S:
-                time.sleep(YIELD_FOR_S)
-                pause["at"] = time.perf_counter()
-            return not run.stop.is_set()
-
-        def work():
-            # One BLAS thread: with numpy's pool awake on both cores, the session
-            # thread (and the browser) starved; digits trained 10x slower.
-            try:
-                with threadpool_limits(limits=1, user_api="blas"):
-                    result = train(net, X, Y, method=method, learning_rate=stepper.learning_rate,
-                                   iterations=MAX_ITERATIONS, batch_size=batch, callback=callback,
-                                   seed=s.seed)
-            except Exception as error:  # reported on the session thread by poll()
-                with run.lock:
-                    run.error = str(error)
-            else:
-                with run.lock:
-                    run.final = result
-
         self._run, self._started = run, time.perf_counter()
-        self._thread = threading.Thread(target=work, name="backprop-explorer-train", daemon=True)
         self.running = True
         self.status = "Training…"
-        self._thread.start()
+        self._submit(run, net)
+
+    def _submit(self, run: _Run, net):
+        """Send the run's next slice to the pool, from ``net`` (caller holds no lock)."""
+        job = replace(run.job, network=net, start_iteration=run.base + run.done,
+                      iterations=MAX_ITERATIONS - run.done)
+        future = self._pool.submit(run_slice, job)
+        with run.lock:
+            run.future = future
+        future.add_done_callback(lambda f: self._on_slice(run, f))
+
+    def _on_slice(self, run: _Run, future):
+        """A slice came back (on the pool's thread): record it, then send the next."""
+        try:
+            piece = future.result()
+        except CancelledError:
+            piece = None
+        except Exception as error:  # a worker died: say so, keep what was trained
+            piece = Slice(run.latest or run.job.network, [], ERROR,
+                          f"a training worker stopped unexpectedly ({type(error).__name__}: "
+                          f"{error}). Press Train to carry on.")
+        with run.lock:
+            if piece is not None:
+                run.costs.extend((run.done + k, J) for k, J in enumerate(piece.costs, start=1))
+                run.done += len(piece.costs)
+                if piece.costs:
+                    run.latest = piece.network
+            more = (piece is not None and piece.out_of_time and not run.stop
+                    and run.done < MAX_ITERATIONS)
+            if not more:
+                run.last = piece if piece is not None and not piece.out_of_time else None
+                run.settled.set()
+        if more:
+            try:
+                self._submit(run, piece.network)
+            except Exception as error:  # the pool is gone (the server is shutting down)
+                with run.lock:
+                    run.last = Slice(piece.network, [], ERROR,
+                                     f"the training workers could not be reached ({error}).")
+                    run.settled.set()
 
     def stop(self):
-        """Ask the worker to stop, wait for it, and apply where it got to."""
-        if self._run is None:
+        """Ask the run to stop, wait for the slice in flight, and apply where it got to."""
+        run = self._run
+        if run is None:
             return
-        self._run.stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        with run.lock:
+            run.stop = True
+            future = run.future
+        if future is not None:
+            future.cancel()  # if it has not started; a running slice ends by itself
+        run.settled.wait(STOP_TIMEOUT_S)
         self.poll()
 
+    def cancel(self) -> bool:
+        """Abandon the run without waiting (a rebuild, or the session closing).
+
+        Returns True when there was a run to abandon."""
+        run, self._run = self._run, None
+        if run is None:
+            return False
+        with run.lock:
+            run.stop = True
+            future = run.future
+        if future is not None:
+            future.cancel()
+        self.running = False
+        return True
+
     def poll(self) -> bool:
-        """Apply the worker's progress to the session (call on the session's thread).
+        """Apply the run's progress to the session (call on the session's thread).
 
         Returns True when anything changed.
         """
@@ -185,49 +217,45 @@ class Trainer(param.Parameterized):
             return False
         with run.lock:
             costs, run.costs = run.costs, []
-            latest, final, error = run.latest, run.final, run.error
+            done, latest, last = run.done, run.latest, run.last
+            ended = run.settled.is_set()
         s = self.state
         if costs:
             self.costs["iteration"].extend(run.base + i for i, _ in costs)
             self.costs["J"].extend(J for _, J in costs)
-        done = final is not None or bool(error)
-        if final is not None:
-            net, history = final
-            iterations = len(history) - 1
-        elif latest is not None:
-            iterations, net = latest
-        else:
-            iterations, net = 0, None
         applied = s.stepper.iterations_done - run.base
-        if net is not None and iterations > applied:
-            s.stepper.jump(net, iterations - applied, description=(
-                f"Trained to iteration {run.base + iterations} "
+        if latest is not None and done > applied:
+            s.stepper.jump(latest, done - applied, description=(
+                f"Trained to iteration {run.base + done} "
                 f"({_method_name(self.method)}); J = {self.costs['J'][-1]:.6g}."))
-            self.record_metrics(run.base + iterations, net)
+            self.record_metrics(run.base + done, latest)
             s.version += 1
-        if done:
-            self._finish(final, error, iterations)
-        if costs or done:
+        if ended:
+            self._finish(last, done)
+        if costs or ended:
             self.frame += 1
-        return bool(costs) or done
+        return bool(costs) or ended
 
-    def _finish(self, final, error, iterations):
-        self._run, self._thread = None, None
+    def _finish(self, last: Slice | None, iterations: int):
+        """Say how the run ended: paused (``last`` is None), or the slice that ended it."""
+        self._run = None
         self.running = False
         seconds = time.perf_counter() - self._started
-        if error:
-            self.status = f"Training stopped: {error}"
-            self.state.say("error", self.status)
-            return
-        stopped = final[1].stopped
-        if final[1].diverged:
-            self.status = stopped
-            self.state.say("error", stopped)
-        else:
-            how = "paused" if "callback" in stopped else "finished (converged)"
-            self.status = (f"Training {how} after {iterations} iterations in {seconds:.1f} s; "
-                           f"J = {self.costs['J'][-1]:.6g}.")
+        J = f"J = {self.costs['J'][-1]:.6g}"
+        if last is None:
+            how = "paused" if iterations < MAX_ITERATIONS else "finished"
+            self.status = f"Training {how} after {iterations} iterations in {seconds:.1f} s; {J}."
             self.state.say("info", self.status)
+        elif last.reason == ERROR:
+            self.status = f"Training stopped: {last.stopped}"
+            self.state.say("error", self.status)
+        elif last.diverged:
+            self.status = last.stopped
+            self.state.say("error", self.status)
+        else:  # L-BFGS converged, or gave up: in scipy's words
+            self.status = (f"Training stopped after {iterations} iterations in {seconds:.1f} s; "
+                           f"{J}. {last.stopped}")
+            self.state.say("info" if last.reason == CONVERGED else "error", self.status)
 
 
 def _method_name(method: str) -> str:

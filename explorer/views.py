@@ -420,7 +420,7 @@ class Explorer(Viewer):
         Called when the browser session ends (``pn.state.on_session_destroyed``).
         """
         self.state.playing = False
-        self.trainer._on_new_network()
+        self.trainer.cancel()
         self.checker.clear()
         self.controls.stop_timer()
         self.training.stop_timer()

@@ -1,4 +1,10 @@
-"""Training runs and gradient checks for a session, without a browser."""
+"""Training runs and gradient checks for a session, without a browser.
+
+Training runs in the server's worker processes, in slices; every result here
+is compared with one serial call of the engine's ``train`` from the same start.
+"""
+import os
+import signal
 import time
 
 import numpy as np
@@ -8,9 +14,11 @@ from engine import train
 from explorer.checker import GradientChecker
 from explorer.state import ExplorerState
 from explorer.trainer import Trainer, accuracy
+from explorer.training_pool import ERROR, Job, TrainingPool, blas_threads, run_slice, shared_pool
 
 
 def run_for(trainer, seconds, until=None):
+    """Train until ``until(trainer)``, the run ends, or ``seconds`` pass; then pause."""
     trainer.start()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and trainer.running:
@@ -21,48 +29,119 @@ def run_for(trainer, seconds, until=None):
     trainer.stop()
 
 
+def serial(state, start, iterations, **kwargs):
+    s = state.stepper
+    return train(start, s.X, s.Y, learning_rate=s.learning_rate, iterations=iterations, **kwargs)
+
+
+def assert_same_weights(net, expected):
+    for got, want in zip(net.thetas, expected.thetas):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_training_moves_the_stepper_to_the_trained_weights_and_pausing_is_exact():
     state = ExplorerState(preset="xor")
     trainer = Trainer(state=state)
     start = state.network
     run_for(trainer, 10, until=lambda t: len(t.costs["J"]) > 200)
     done = state.stepper.iterations_done
-    assert not trainer.running and done > 200 and "paused" in trainer.status
-    assert trainer.costs["iteration"][-1] == done and len(trainer.costs["J"]) == done + 1
-    # The trained weights are exactly `done` iterations of gradient descent from the start.
-    expected, history = train(start, state.stepper.X, state.stepper.Y,
-                              learning_rate=state.learning_rate, iterations=done)
-    for got, want in zip(state.network.thetas, expected.thetas):
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(trainer.costs["J"], history, rtol=1e-10)
+    assert not trainer.running and done > 200
+    assert trainer.status.startswith(f"Training paused after {done} iterations in ")
+    assert trainer.costs["iteration"] == list(range(done + 1))
+    # Slices in worker processes give exactly one serial run of `done` iterations.
+    expected, history = serial(state, start, done)
+    assert_same_weights(state.network, expected)
+    assert trainer.costs["J"] == list(history)
     # Stepping resumes from there: the next iteration's forward pass uses them.
     state.step()
     np.testing.assert_array_equal(state.stepper.a[2], expected.forward(state.stepper.X)[1][2])
     assert state.stepper.iteration == done + 1
+    # Paused means paused: nothing arrives later.
+    time.sleep(0.3)
+    assert not trainer.poll() and state.stepper.iterations_done == done
 
 
-def test_lbfgs_and_mini_batches_run_and_record_accuracy():
+def test_mini_batches_in_slices_are_one_serial_run():
+    state = ExplorerState(preset="blobs")
+    trainer = Trainer(state=state, method="minibatch", batch_size=8)
+    start = state.network
+    run_for(trainer, 10, until=lambda t: len(t.costs["J"]) > 300)
+    done = state.stepper.iterations_done
+    expected, history = serial(state, start, done, batch_size=8, seed=state.seed)
+    assert_same_weights(state.network, expected)
+    assert trainer.costs["J"] == list(history)
+
+
+def test_two_sessions_training_at_once_each_match_a_serial_run():
+    states = [ExplorerState(preset="xor"), ExplorerState(preset="circle")]
+    trainers = [Trainer(state=s) for s in states]
+    starts = [s.network for s in states]
+    for t in trainers:
+        t.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and min(len(t.costs["J"]) for t in trainers) < 150:
+        time.sleep(0.05)
+        for t in trainers:
+            t.poll()
+    for t in trainers:
+        t.stop()
+    for state, start, t in zip(states, starts, trainers):
+        done = state.stepper.iterations_done
+        assert done >= 150, "both sessions advanced"
+        expected, history = serial(state, start, done)
+        assert_same_weights(state.network, expected)
+        assert t.costs["J"] == list(history)
+
+
+def test_lbfgs_that_converges_says_so_in_scipys_words_and_records_accuracy():
     state = ExplorerState(preset="blobs")
     trainer = Trainer(state=state, method="lbfgs")
     run_for(trainer, 20)
-    assert "finished" in trainer.status or "paused" in trainer.status
+    done = state.stepper.iterations_done
+    assert trainer.status.startswith(f"Training stopped after {done} iterations in ")
+    assert f"L-BFGS converged at iteration {done} (scipy: CONVERGENCE" in trainer.status
+    assert state.notice[1:] == ("info", trainer.status)
     assert trainer.metrics["acc_train"][-1] == accuracy(state.network, state.stepper.X, state.stepper.Y)
     assert trainer.metrics["acc_test"][-1] > 0.8 and len(state.X_test) == 30
-    trainer.method, trainer.batch_size = "minibatch", 8
-    run_for(trainer, 5, until=lambda t: t.metrics["iteration"][-1] > state.stepper.iterations_done)
-    assert trainer.costs["J"]
 
 
-def test_a_diverging_run_stops_with_the_learning_rate_named_and_finite_weights():
-    state = ExplorerState(preset="worked_example")
-    state.loss, state.output = "squared_error", "linear"
+def big_inputs_state():
+    """A relu regression on inputs of about 1e20, loaded from a CSV file."""
+    state = ExplorerState(preset="xor")
+    state.param.update(hidden="relu", output="linear", loss="squared_error", hidden_layers="3")
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(0.5, 2, (6, 2)) * 1e20, rng.normal(size=6)
+    rows = [f"{a!r},{b!r},{c!r}" for (a, b), c in zip(X.tolist(), y.tolist())]
+    assert state.load_data("\n".join(rows).encode(), "big.csv")
+    return state
+
+
+def test_lbfgs_that_gives_up_says_so_and_does_not_claim_convergence():
+    state = big_inputs_state()
+    trainer = Trainer(state=state, method="lbfgs")
+    run_for(trainer, 20)
+    assert "without converging (scipy: ABNORMAL" in trainer.status
+    assert "converged" not in trainer.status.replace("without converging", "")
+    assert state.notice[1] == "error"
+    assert np.isfinite(state.network.unroll()).all()
+
+
+@pytest.mark.parametrize("method", ["gd", "minibatch"])
+def test_a_diverging_run_stops_with_the_learning_rate_named_and_the_last_finite_weights(method):
+    state = ExplorerState(preset="blobs")
+    state.param.update(loss="squared_error", output="linear")
     state.learning_rate = 50.0
-    trainer = Trainer(state=state)
+    start = state.network
+    trainer = Trainer(state=state, method=method, batch_size=4)
     run_for(trainer, 20)
     assert not trainer.running
-    assert state.notice[1] == "error" and "learning rate" in state.notice[2]
-    assert np.isfinite(state.network.unroll()).all()
-    assert np.isfinite(trainer.costs["J"]).all()
+    assert state.notice[1] == "error" and state.notice[2] == trainer.status
+    expected, history = serial(state, start, 1000, seed=state.seed,
+                               batch_size=4 if method == "minibatch" else None)
+    assert history.diverged and trainer.status == history.stopped
+    assert "α = 50 is probably too large" in trainer.status
+    assert_same_weights(state.network, expected)
+    assert trainer.costs["J"] == list(history)
 
 
 def test_a_new_preset_stops_training_and_clears_the_curves():
@@ -72,6 +151,83 @@ def test_a_new_preset_stops_training_and_clears_the_curves():
     time.sleep(0.2)
     state.preset = "circle"
     assert not trainer.running and trainer.costs["J"] == []
+    assert trainer.status == "Training stopped: the network was rebuilt."
+
+
+class CountingPool(TrainingPool):
+    """A real pool that counts the slices submitted to it."""
+    submitted = 0
+
+    def submit(self, fn, *args):
+        self.submitted += 1
+        return super().submit(fn, *args)
+
+
+def test_cancelling_a_run_submits_no_more_slices():
+    pool = CountingPool(workers=1)
+    try:
+        state = ExplorerState(preset="digits")
+        trainer = Trainer(state=state, pool=pool)
+        trainer.start()
+        deadline = time.monotonic() + 20
+        while pool.submitted < 3:
+            assert time.monotonic() < deadline, "training never got going"
+            time.sleep(0.02)
+        assert trainer.cancel() and not trainer.running
+        time.sleep(0.2)  # the slice in flight ends within one slice
+        count = pool.submitted
+        time.sleep(0.5)
+        assert pool.submitted == count
+    finally:
+        pool.shutdown()
+
+
+def test_a_worker_that_dies_is_reported_and_a_new_one_takes_over():
+    pool = TrainingPool(workers=1)
+    try:
+        worker = pool.submit(os.getpid).result(timeout=30)
+        state = ExplorerState(preset="digits")
+        trainer = Trainer(state=state, pool=pool)
+        trainer.start()
+        time.sleep(0.3)
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while trainer.running:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+            trainer.poll()
+        assert trainer.status.startswith("Training stopped: a training worker stopped unexpectedly")
+        assert trainer.status.endswith("Press Train to carry on.")
+        assert np.isfinite(state.network.unroll()).all()
+        done = state.stepper.iterations_done
+        run_for(trainer, 20, until=lambda t: state.stepper.iterations_done > done + 5)
+        assert state.stepper.iterations_done > done + 5
+        assert pool.submit(os.getpid).result(timeout=30) != worker
+    finally:
+        pool.shutdown()
+
+
+def test_blas_threads_are_limited_in_the_workers_only():
+    before = blas_threads()
+    if (os.cpu_count() or 1) > 1:
+        assert before > 1, "BLAS should use more than one thread here"
+    state = ExplorerState(preset="digits")
+    trainer = Trainer(state=state, method="lbfgs")
+    trainer.start()
+    time.sleep(0.3)
+    assert blas_threads() == before  # while training
+    assert shared_pool().submit(blas_threads).result(timeout=30) == 1
+    trainer.stop()
+    assert blas_threads() == before
+
+
+def test_a_slice_that_cannot_run_returns_the_engines_message_and_the_same_weights():
+    state = ExplorerState(preset="xor")
+    job = Job(network=state.network, X=state.stepper.X, Y=state.stepper.Y, method="gd",
+              learning_rate=1.0, batch_size=99, seed=0, start_iteration=0, iterations=10)
+    piece = shared_pool().submit(run_slice, job).result(timeout=30)
+    assert piece.reason == ERROR and "batch_size" in piece.stopped and piece.costs == []
+    assert_same_weights(piece.network, state.network)
 
 
 @pytest.mark.parametrize("bug", ["none", "no_g_prime", "regularised_bias", "notes_lambda",
