@@ -13,12 +13,12 @@ with held-out data also carry ``X_test`` and ``Y_test`` (None otherwise).
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from . import validation
+from . import assets, validation
 from .network import Network
 
 TRUTH_TABLE = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -147,7 +147,7 @@ def blobs(seed: int = 0, m: int = 150) -> Preset:
 
 # ---- handwritten digits ----------------------------------------------------------
 
-DIGITS_PATH = Path(__file__).resolve().parent.parent / "assets" / "digits.npz"
+DIGITS_PATH = assets.path("digits.npz")
 # α for gradient descent: 1 takes twice as many iterations, 3 is about as fast,
 # and at 5 the sigmoid-output net oscillates (80 % after 1000 iterations).
 DIGITS_LEARNING_RATE = 2.0
@@ -169,7 +169,7 @@ def _digits_asset() -> tuple[np.ndarray, np.ndarray]:
             f"The handwritten-digits data {DIGITS_PATH} is missing. It ships with the "
             f"repository; regenerate it with `python scripts/make_digits.py` "
             f"(needs scikit-learn) if it was deleted.")
-    with np.load(DIGITS_PATH, allow_pickle=False) as data:
+    with np.load(io.BytesIO(DIGITS_PATH.read_bytes()), allow_pickle=False) as data:
         images, labels = data["images"], data["labels"]
     if images.shape != (labels.shape[0], 64) or labels.ndim != 1:
         raise ValueError(f"{DIGITS_PATH} must hold images (m × 64) and labels (m); got "

@@ -1,16 +1,17 @@
 """create_app: one page per browser session, built fresh each time."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 import panel as pn
+
+from engine import assets
 
 from .addressbar import AddressBar
 from .links import KEYS, query_from_state, settings_from_query
 from .views import Explorer
 
-CSS = Path(__file__).resolve().parent.parent / "assets" / "explorer.css"
+CSS = assets.path("explorer.css")
 
 
 def create_app(preset: str | None = None, explorer: Explorer | None = None):
@@ -33,7 +34,7 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None):
         main=explorer.main,
         sidebar_width=300,
         header_background="#2166ac",
-        raw_css=[CSS.read_text()] if CSS.exists() else [],
+        raw_css=[CSS.read_text(encoding="utf-8")],
     )
     template.explorer = explorer  # handy for tests and notebooks
     bar = AddressBar()
