@@ -3,8 +3,8 @@
 Fixtures
     explorer_server            session: ``panel serve explorer/app.py`` in a subprocess;
                                the value is the app URL "http://localhost:<port>/app".
-    browser_type_launch_args   session: launches /usr/bin/chromium (no download needed).
-    browser_context_args       session: 1280x800 viewport.
+    (browser_type_launch_args and browser_context_args, which launch Debian's
+    chromium at 1280x800, are in tests/conftest.py: every test's ``page`` uses them.)
     (autouse) panel state is reset after every test that imported panel in-process.
 
 Helpers (import them: ``from conftest import serve_script, bokeh_data, ...``)
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -35,16 +34,6 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 EXPLORER_APP = REPO_ROOT / "explorer" / "app.py"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -256,35 +245,6 @@ def bokeh_data(page, name: str) -> dict[str, list]:
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-def _chromium_executable() -> str:
-    candidates = [os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail(
-        "The browser tests need Debian's chromium at /usr/bin/chromium (or on PATH, or "
-        "named by $CHROMIUM); `playwright install` cannot download browsers here. "
-        "Install it with: apt-get update && apt-get install -y --no-install-recommends "
-        "chromium   (scripts/test does this for you).",
-        pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args, browser_name):
-    if browser_name not in (None, "chromium"):
-        return browser_type_launch_args
-    args = [*browser_type_launch_args.get("args", []),
-            *(a for a in CHROMIUM_ARGS if a not in browser_type_launch_args.get("args", []))]
-    return {**browser_type_launch_args,
-            "executable_path": _chromium_executable(),
-            "args": args}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
 
 
 @pytest.fixture(scope="session")
