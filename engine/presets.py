@@ -308,7 +308,15 @@ def names() -> dict[str, str]:
 
 
 def load(name: str, **options) -> Preset:
-    """Build the preset called ``name`` (options such as seed go to its constructor)."""
+    """Build the preset called ``name`` (options such as seed go to its constructor).
+
+    Its arrays are read-only; copy them to change them."""
     if name not in _CONSTRUCTORS:
         raise ValueError(f"Unknown preset {name!r}: choose one of {', '.join(_CONSTRUCTORS)}.")
-    return _CONSTRUCTORS[name](**options)
+    preset = _CONSTRUCTORS[name](**options)
+    # Read-only, like the network: a server builds each preset once and every
+    # session shares it, so no session may change another's data.
+    for array in (preset.X, preset.Y, preset.X_test, preset.Y_test):
+        if array is not None:
+            array.flags.writeable = False
+    return preset

@@ -41,6 +41,36 @@ def test_every_preset_loads_with_consistent_data(name):
     p.network.cost(p.X, p.Y)  # X and Y fit the network
 
 
+@pytest.mark.parametrize("name", list(presets.names()))
+def test_every_preset_is_read_only(name):
+    p = presets.load(name)
+    arrays = [p.X, p.Y, p.X_test, p.Y_test, *(p.network.theta(l) for l in range(1, p.network.L))]
+    for array in (a for a in arrays if a is not None):
+        with pytest.raises(ValueError, match="read-only"):
+            array[(0,) * array.ndim] = 123.0
+
+
+def test_sessions_sharing_a_cached_preset_cannot_change_it_for_each_other():
+    import panel as pn
+
+    from explorer.state import ExplorerState
+
+    cached = pn.cache(presets.load)  # as the app builds each preset once per server
+    a = ExplorerState(preset="digits", load_preset=cached)
+    shared = cached("digits")
+    assert cached("digits") is shared
+    before = [shared.X.copy(), shared.Y.copy(), shared.X_test.copy()]
+    for array in (shared.X, shared.Y, shared.X_test, shared.Y_test):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0, 0] = 99.0
+    a.finish_iteration()
+    a.test_fraction = 0.3
+    b = ExplorerState(preset="digits", load_preset=cached)
+    for got, want in zip([shared.X, shared.Y, shared.X_test], before):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(b.stepper.X, ExplorerState(preset="digits").stepper.X)
+
+
 def test_unknown_preset_names_the_valid_choices():
     with pytest.raises(ValueError, match=r"Unknown preset 'nope'.*choose one of.*xnor.*blobs"):
         presets.load("nope")
