@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine import Network, backprop, bugs, presets
+from engine import Network, backprop, bugs, numerical_gradients, presets, relative_difference
 from engine.activations import sigmoid
 
 BUG_NAMES = ["no_g_prime", "regularised_bias", "notes_lambda", "a_instead_of_z", "delta_sign"]
@@ -52,17 +52,29 @@ def test_unknown_bug_is_a_value_error_naming_the_valid_ones(bad):
 
 
 @pytest.mark.parametrize("name", PRESETS)
-def test_no_bug_is_the_network_gradient(name):
+def test_no_bug_is_the_true_gradient_by_two_sided_differences(name):
     net, X, Y = load(name, lam=1.0)
-    for got, want in zip(bugs.gradients(net, X, Y, None), net.gradients(X, Y)):
-        np.testing.assert_array_equal(got, want)
-    assert [d.shape for d in bugs.gradients(net, X, Y)] == [t.shape for t in net.thetas]
+    D = bugs.gradients(net, X, Y, None)
+    assert [d.shape for d in D] == [t.shape for t in net.thetas]
+    assert relative_difference(D, numerical_gradients(net, X, Y)) < 1e-7
+
+
+def cost_by_hand(net, X, Y):
+    """The notes' J for a sigmoid net: −(1/m) Σ [y log h + (1 − y) log(1 − h)] + λ/(2m) Σ Θ²."""
+    a = X
+    for theta in net.thetas:
+        a = sigmoid(a @ theta[:, 1:].T + theta[:, 0])
+    m = len(X)
+    data = -np.sum(Y * np.log(a) + (1 - Y) * np.log(1 - a)) / m
+    return data + net.lam / (2 * m) * sum(np.sum(t[:, 1:] ** 2) for t in net.thetas)
 
 
 @pytest.mark.parametrize("bug", BUG_NAMES)
 def test_a_bug_never_changes_the_cost(bug):
-    net, X, Y = load("debug", lam=1.0)
-    assert net.cost_and_gradients(X, Y, bug=bug)[0] == net.cost(X, Y)
+    net, X, labels = load("debug", lam=1.0)
+    Y = np.eye(3)[labels.astype(int)]
+    assert net.cost_and_gradients(X, labels, bug=bug)[0] == pytest.approx(
+        cost_by_hand(net, X, Y), rel=1e-12)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -193,17 +205,21 @@ def test_where_no_reason_is_given_the_bug_changes_the_gradient(bug, hidden):
     assert bugs.no_effect_reason(net, None) is None
 
 
-def test_backprop_switches_default_to_the_correct_formulas():
+def test_backprop_defaults_are_the_correct_formulas_written_out():
     net, X, Y = random_case([3, 4, 2], lam=2.0, seed=7)
     z, a = net.forward(X)
     theta2 = net.theta(2)
     d3 = a[3] - Y
     act = net.activation(2)
-    np.testing.assert_array_equal(backprop.hidden_delta(theta2, d3, z[2], a[2], act),
-                                  backprop.hidden_delta(theta2, d3, z[2], a[2], act, g_prime="z"))
+    # δ^(2) = (Θ^(2))ᵀ δ^(3) .* g'(z^(2)), without the bias row; g' of the sigmoid at z
+    g = sigmoid(z[2])
+    np.testing.assert_allclose(backprop.hidden_delta(theta2, d3, z[2], a[2], act),
+                               (d3 @ theta2[:, 1:]) * g * (1 - g), rtol=1e-12, atol=1e-15)
+    # Δ^(2) = Σ_i δ^(3) (a^(2))ᵀ with a_0 = 1; D = Δ/m + (λ/m) Θ off the bias column
     Delta = backprop.accumulate(d3, a[2])
-    np.testing.assert_array_equal(backprop.gradient(Delta, theta2, 2.0, 5),
-                                  backprop.gradient(Delta, theta2, 2.0, 5, regularise_bias=False,
-                                                    lambda_over_m=True))
+    by_hand = sum(np.outer(d3[i], np.concatenate([[1.0], a[2][i]])) for i in range(5))
+    np.testing.assert_allclose(Delta, by_hand, rtol=1e-12, atol=1e-15)
+    D = by_hand / 5 + 2.0 / 5 * np.hstack([np.zeros((2, 1)), theta2[:, 1:]])
+    np.testing.assert_allclose(backprop.gradient(Delta, theta2, 2.0, 5), D, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="g_prime"):
         backprop.hidden_delta(theta2, d3, z[2], a[2], act, g_prime="x")

@@ -35,8 +35,9 @@ def test_stepping_matches_the_engine_and_bumps_version():
     assert s.version == v + 4
     assert s.stepper.description == engine.description
     np.testing.assert_array_equal(s.stepper.delta[3], engine.delta[3])
-    s.back()
-    assert s.stepper.kind == "forward" or s.stepper.kind == "cost"
+    s.back()  # forward 2, forward 3, cost, δ^(3): back to just after the cost
+    assert s.stepper.kind == "cost" and s.stepper.position == 3
+    assert np.isnan(s.stepper.delta[3]).all() and s.stepper.J == engine.J
     s.finish_iteration()
     engine.run_iteration()
     assert thetas_equal(s.network, engine.network)

@@ -244,8 +244,18 @@ def test_history_is_bounded_by_count_and_by_bytes():
     big = Stepper(net, np.zeros((2000, 3)), np.zeros(2000, dtype=int), max_history_bytes=200_000)
     for _ in range(30):
         big.step()
-    assert 1 <= big.history_length < 30
-    assert big._history_bytes <= 200_000 or big.history_length == 1
+    kept, position = big.history_length, big.position
+    assert 1 < kept < 30
+    assert big._history_bytes <= 200_000
+    assert sum(big.back() for _ in range(30)) == kept  # every kept step can be undone, no more
+    assert not big.can_go_back and big.position == position - kept
+
+    # A single step bigger than the budget is still kept: the last step can always be undone.
+    tiny = Stepper(net, np.zeros((2000, 3)), np.zeros(2000, dtype=int), max_history_bytes=1000)
+    tiny.step()
+    tiny.step()
+    assert tiny.history_length == 1 and tiny._history_bytes > 1000
+    assert tiny.back() and not tiny.can_go_back and tiny.position == 1
 
 
 def test_state_arrays_are_read_only():

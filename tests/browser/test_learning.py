@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 from conftest import artifact_path, bokeh_data, wait_for_bokeh_model
-from test_explorer import click, expect_status, open_app, wait_for
+from test_explorer import click, engine_after, expect_status, open_app, wait_for
 
 from engine import presets
 
@@ -14,12 +14,11 @@ def open_tab(page, name):
 
 
 def screenshot(page, name, locator=None):
+    """Kept in test-artifacts/ to look at; the tests assert what the page holds."""
     if locator is not None:
         locator.scroll_into_view_if_needed()
     time.sleep(0.5)
-    path = artifact_path(name)
-    page.screenshot(path=str(path))
-    assert path.stat().st_size > 10_000
+    page.screenshot(path=str(artifact_path(name)))
 
 
 def test_training_runs_and_pauses_and_stepping_resumes_from_there(page, explorer_server):
@@ -96,10 +95,19 @@ def test_the_decision_boundary_renders_for_a_2d_preset(page, explorer_server):
     screenshot(page, "input-plane-view.png", page.get_by_text("Decision boundary").first)
 
 
-def test_matrices_view(page, explorer_server):
+def test_matrices_view_shows_theta_delta_and_d_of_the_layer_stepped(page, explorer_server):
     open_app(page, explorer_server, "xnor")
-    for _ in range(6):
+    for n in range(1, 7):  # forward 2, 3, cost, δ^(3), δ^(2), Δ^(2)
         click(page, "Next step")
+        expect_status(page, f"step {n}/9")
     open_tab(page, "Matrices")
-    time.sleep(1.0)
+    wait_for_bokeh_model(page, "matrix_Delta")
+    engine = engine_after("xnor", 6)
+    assert engine.kind == "accumulate" and engine.layer == 2
+    delta = wait_for(page, "matrix_Delta", lambda d: not any(math.isnan(v) for v in d["value"]))
+    np.testing.assert_allclose(delta["value"], engine.Delta[2].ravel(), rtol=1e-12, atol=1e-15)
+    theta = bokeh_data(page, "matrix_Theta")
+    np.testing.assert_array_equal(theta["value"], engine.network.theta(2).ravel())
+    assert (theta["j"], theta["i"]) == ([1, 1, 1], [0, 1, 2])
+    assert all(math.isnan(v) for v in bokeh_data(page, "matrix_D")["value"])  # D not formed yet
     screenshot(page, "matrices-view.png", page.locator(".bk-tab", has_text="Matrices").first)
