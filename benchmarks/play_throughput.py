@@ -66,8 +66,8 @@ What is measured in the server (``time.perf_counter`` / ``time.thread_time``)
                 (every view watcher, plus Bokeh serializing and writing the
                 messages the views send from inside ``pn.io.unlocked()``);
                 ``cpu ms``: the thread CPU time of the same calls; the
-                difference is time spent waiting, mostly for the GIL held by
-                the training thread (or for a core).  For the baseline: its
+                difference is time spent waiting for a core (training runs
+                in worker processes, so not for the GIL).  For the baseline: its
                 tick.
 
 In-process (no browser, no server; run first, before the server starts)
@@ -370,7 +370,8 @@ class Case:
         try:
             page.add_init_script(TRACE_WEBSOCKET_JS)
             page.goto(self.url(base), timeout=timeout)
-            first = "costs" if self.kind == "dashboard" else "baseline"
+            # The Train tab (and its 'costs' source) is drawn when it is first opened.
+            first = "nodes" if self.kind == "dashboard" else "baseline"
             stage = f"wait for the {first!r} source"
             page.wait_for_function(
                 """(name) => window.Bokeh !== undefined && Bokeh.documents.length > 0
@@ -382,6 +383,8 @@ class Case:
                 page.wait_for_timeout(500)  # let first renders (KaTeX, tables) finish
                 stage = "start training"
                 page.locator(".bk-tab", has_text="Train").first.click(timeout=timeout)
+                page.wait_for_function(
+                    "() => Bokeh.documents[0].get_model_by_name('costs') != null", timeout=timeout)
                 page.get_by_role("button", name="Train", exact=True).click(timeout=timeout)
                 # Running once the first frame has streamed points beyond the start.
                 stage = "wait for the first training points"
@@ -594,8 +597,8 @@ def report_inprocess(results, args, period_ms):
         its = _median([run["it_per_s"] for run in runs])
         print(f"{preset:<8} {len(wall):>5} {_median(wall):7.2f} {_pct(wall, 90):7.2f} "
               f"{max(wall):7.1f} {_median(cpu):7.2f} {late:>7} {its:8.0f}")
-    print("(ms; cpu = the session thread's CPU time in the poll; wall - cpu = waiting for the GIL "
-          "held by the training thread, or for a core)")
+    print("(ms; cpu = the session thread's CPU time in the poll; wall - cpu = waiting, "
+          "for a core: training runs in worker processes)")
     for preset, runs in results.items():
         merged: dict[str, list] = {}
         for run in runs:

@@ -56,7 +56,7 @@ In-server probe (default on; ``--no-probe`` turns it off)
     After each phase's RSS samples (so it does not disturb them) the script
     sends SIGUSR1; the handler runs gc.collect(), counts live objects by type
     (ExplorerState, Explorer, Trainer, Stepper, Bokeh Documents and
-    ServerSessions, Bokeh models, Panel viewables, training threads), the
+    ServerSessions, Bokeh models, Panel viewables, training runs), the
     non-empty per-document tables in ``pn.state``, and reads its RSS after the
     collection; the last probe also calls glibc's malloc_trim(0) to tell
     memory the allocator keeps from memory still referenced.  Live
@@ -96,6 +96,7 @@ _PROBE_TYPES = {
     "explorer.state.ExplorerState": "ExplorerState",
     "explorer.views.Explorer": "Explorer",
     "explorer.trainer.Trainer": "Trainer",
+    "explorer.trainer._Run": "training runs",
     "explorer.graph_view.GraphView": "GraphView",
     "explorer.training_view.TrainingView": "TrainingView",
     "engine.stepper.Stepper": "Stepper",
@@ -142,7 +143,6 @@ def _install_probe():
         del states
         counts["gc objects"] = len(objects)
         threads = [t.name for t in threading.enumerate()]
-        counts["training threads"] = sum(1 for n in threads if n == "backprop-explorer-train")
         tables = {}
         try:
             from panel.io.state import state
@@ -557,7 +557,7 @@ def report(args, r, seq_trend, probes, sessions, done, seconds):
         rows = ["ExplorerState", "ExplorerState with a stepper", "Explorer", "Trainer",
                 "GraphView", "TrainingView", "Stepper", "BootstrapTemplate", "bokeh Document",
                 "ServerSession", "SessionContext", "bokeh models", "panel viewables",
-                "training threads", "gc objects"]
+                "training runs", "gc objects"]
         width = max(len(n) for n in names) + 2
         print(f"  {'':<30}" + "".join(f"{n:>{width}}" for n in names))
         for row in rows:
