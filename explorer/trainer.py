@@ -23,16 +23,21 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import param
 
-from engine.training import CONVERGED
+from concurrent.futures.process import BrokenProcessPool
+
+from engine.training import CONVERGED, MAX_ITERATIONS
 
 from .state import ExplorerState
-from .training_pool import ERROR, Job, Slice, TrainingPool, run_slice, shared_pool
+from .training_pool import (ERROR, LBFGS_MIN_ITERATIONS, Job, Slice, TrainingPool, run_slice,
+                            shared_pool)
 
 METHODS = {"Gradient descent (full batch)": "gd", "Mini-batch gradient descent": "minibatch",
            "L-BFGS (advanced optimization)": "lbfgs"}
-MAX_ITERATIONS = 1_000_000  # per run; pause stops it long before
 CURVE_POINTS_PER_FRAME = 25  # J points sent per frame; every one is kept in Python
-STOP_TIMEOUT_S = 10.0        # a pause waits this long at most for the slice in flight
+# A pause waits this long at most for the slice in flight (it takes about 50 ms), so
+# that stepping goes on from the paused weights; a later poll() finishes a slower one.
+# It waits on the server's only thread, so not for long.
+STOP_WAIT_S = 0.5
 
 
 @dataclass
@@ -48,6 +53,20 @@ class _Run:
     costs: list = field(default_factory=list)   # (iteration within the run, J) not yet polled
     latest: object = None                       # the newest Network
     last: Slice | None = None                   # the slice that ended the run, once it ended
+
+    def halt(self):
+        """Submit no more slices, and drop the one queued if it has not started."""
+        with self.lock:
+            self.stop = True
+            future = self.future
+        if future is not None:
+            future.cancel()  # a slice already running ends by itself, within one slice
+
+    def end(self, piece: Slice | None):
+        """The run is over: ``piece`` ended it (None: it was paused or cancelled)."""
+        with self.lock:
+            self.last = piece
+            self.settled.set()
 
 
 def accuracy(net, X, Y) -> float:
@@ -125,11 +144,13 @@ class Trainer(param.Parameterized):
         stepper = s.stepper
         net = stepper.network
         minibatch = self.method == "minibatch"
-        job = Job(network=net, X=stepper.X, Y=stepper.Y,
-                  method="lbfgs" if self.method == "lbfgs" else "gd",
+        lbfgs = self.method == "lbfgs"
+        # The first slice; _submit sets where each one starts and how far it may go.
+        job = Job(network=net, X=stepper.X, Y=stepper.Y, method="lbfgs" if lbfgs else "gd",
                   learning_rate=stepper.learning_rate,
                   batch_size=min(self.batch_size, stepper.m) if minibatch else None,
-                  seed=s.seed, start_iteration=stepper.iterations_done, iterations=MAX_ITERATIONS)
+                  seed=s.seed, start_iteration=stepper.iterations_done, iterations=MAX_ITERATIONS,
+                  min_iterations=LBFGS_MIN_ITERATIONS if lbfgs else 1)
         run = _Run(base=stepper.iterations_done, job=job)
         if not self.costs["J"]:
             self.costs["iteration"].append(run.base)
@@ -141,12 +162,18 @@ class Trainer(param.Parameterized):
         self._submit(run, net)
 
     def _submit(self, run: _Run, net):
-        """Send the run's next slice to the pool, from ``net`` (caller holds no lock)."""
+        """Send the run's next slice to the pool, from ``net``; if the pool cannot
+        take it, end the run with a message that poll() reports."""
         job = replace(run.job, network=net, start_iteration=run.base + run.done,
                       iterations=MAX_ITERATIONS - run.done)
-        future = self._pool.submit(run_slice, job)
+        try:
+            future = self._pool.submit(run_slice, job)
+        except Exception as error:  # no pool: the server is shutting down, or cannot fork
+            run.end(Slice(net, [], ERROR, f"the training workers could not be reached ({error})."))
+            return
         with run.lock:
             run.future = future
+        # Outside the lock: a slice already done calls _on_slice at once, which takes it.
         future.add_done_callback(lambda f: self._on_slice(run, f))
 
     def _on_slice(self, run: _Run, future):
@@ -155,10 +182,13 @@ class Trainer(param.Parameterized):
             piece = future.result()
         except CancelledError:
             piece = None
-        except Exception as error:  # a worker died: say so, keep what was trained
-            piece = Slice(run.latest or run.job.network, [], ERROR,
-                          f"a training worker stopped unexpectedly ({type(error).__name__}: "
-                          f"{error}). Press Train to carry on.")
+        except BrokenProcessPool as error:  # a worker died: say so, keep what was trained
+            piece = Slice(run.job.network, [], ERROR,
+                          f"a training worker stopped unexpectedly ({error}). "
+                          "Press Train to carry on.")
+        except Exception as error:  # the slice could not be sent or returned
+            piece = Slice(run.job.network, [], ERROR,
+                          f"a slice of training failed ({type(error).__name__}: {error}).")
         with run.lock:
             if piece is not None:
                 run.costs.extend((run.done + k, J) for k, J in enumerate(piece.costs, start=1))
@@ -167,45 +197,30 @@ class Trainer(param.Parameterized):
                     run.latest = piece.network
             more = (piece is not None and piece.out_of_time and not run.stop
                     and run.done < MAX_ITERATIONS)
-            if not more:
-                run.last = piece if piece is not None and not piece.out_of_time else None
-                run.settled.set()
         if more:
-            try:
-                self._submit(run, piece.network)
-            except Exception as error:  # the pool is gone (the server is shutting down)
-                with run.lock:
-                    run.last = Slice(piece.network, [], ERROR,
-                                     f"the training workers could not be reached ({error}).")
-                    run.settled.set()
+            self._submit(run, piece.network)
+        else:
+            run.end(piece if piece is not None and not piece.out_of_time else None)
 
     def stop(self):
-        """Ask the run to stop, wait for the slice in flight, and apply where it got to."""
+        """Ask the run to stop and, within STOP_WAIT_S, apply where it got to."""
         run = self._run
         if run is None:
             return
-        with run.lock:
-            run.stop = True
-            future = run.future
-        if future is not None:
-            future.cancel()  # if it has not started; a running slice ends by itself
-        run.settled.wait(STOP_TIMEOUT_S)
+        run.halt()
+        run.settled.wait(STOP_WAIT_S)
         self.poll()
 
     def cancel(self) -> bool:
         """Abandon the run without waiting (a rebuild, or the session closing).
 
-        Returns True when there was a run to abandon."""
+        Returns True when a run was still going."""
         run, self._run = self._run, None
         if run is None:
             return False
-        with run.lock:
-            run.stop = True
-            future = run.future
-        if future is not None:
-            future.cancel()
+        run.halt()
         self.running = False
-        return True
+        return not run.settled.is_set()
 
     def poll(self) -> bool:
         """Apply the run's progress to the session (call on the session's thread).

@@ -18,16 +18,22 @@ Why processes, and why slices:
   slice queued, so sessions take turns: thirty students training all see
   their curves move, and a pause takes effect within one slice.
 
-The pool has as many workers as the machine has cores and starts on first
-use.  Workers are forked from a small server process (``forkserver``) that
-imported the engine once, so a worker starts in milliseconds and never
-inherits the web server's threads.  No Panel here.
+The pool has as many workers as the cores this process may use and starts on
+first use.  Workers are forked from a small server process (``forkserver``)
+that imported the engine and scipy's optimizer once, so they never inherit
+the web server's threads.  Like every multiprocessing child, a worker still
+imports the server's main *script* (not ``python -m`` modules): under the
+``panel`` console script that is Panel itself, about 1 s and 40 MB per worker,
+once for the server's life.  A worker that dies breaks the whole executor, so
+every run in flight then stops with a message; the next submit starts a new
+one.  No Panel here.
 """
 from __future__ import annotations
 
 import functools
 import multiprocessing
 import os
+import select
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,6 +46,9 @@ from engine import Network, train
 from engine.training import DIVERGED
 
 SLICE_SECONDS = 0.05  # a slice's length: short enough for turns, long enough to be cheap
+# L-BFGS starts afresh each slice, losing its curvature memory: in slices of 1, 3 or 5
+# iterations blobs needed 317, 204 and 62 iterations against 32 in one run.
+LBFGS_MIN_ITERATIONS = 20
 ERROR = "error"       # Slice.reason when train raised
 
 
@@ -56,6 +65,7 @@ class Job:
     start_iteration: int        # iterations done before this slice: numbering continues
     iterations: int             # at most this many in this slice
     seconds: float = SLICE_SECONDS
+    min_iterations: int = 1     # however long they take
 
 
 @dataclass(frozen=True)
@@ -77,32 +87,68 @@ class Slice:
 
 
 def run_slice(job: Job) -> Slice:
-    """Train for at most ``job.seconds`` (in a worker process)."""
+    """Train for about ``job.seconds`` (in a worker process)."""
     deadline = time.perf_counter() + job.seconds
+    enough = job.start_iteration + job.min_iterations
+
+    def more(iteration, network, J):
+        return iteration < enough or time.perf_counter() < deadline
     try:
         network, history = train(
             job.network, job.X, job.Y, method=job.method, learning_rate=job.learning_rate,
             iterations=job.iterations, batch_size=job.batch_size, seed=job.seed,
-            start_iteration=job.start_iteration,
-            callback=lambda iteration, network, J: time.perf_counter() < deadline)
-    except ValueError as error:  # reported to the user as it is, and nothing is lost
+            start_iteration=job.start_iteration, callback=more)
+    except ValueError as error:  # the engine's message, for the user as it is
         return Slice(job.network, [], ERROR, str(error))
+    except Exception as error:  # anything else: say what, keep the weights
+        return Slice(job.network, [], ERROR,
+                     f"training failed in a worker ({type(error).__name__}: {error}).")
     return Slice(network, list(history[1:]), history.reason, history.stopped)
 
 
 def blas_threads() -> int:
-    """The most threads any BLAS library of this process may use."""
+    """The most threads any BLAS library of this process may use (a worker says 1)."""
     from threadpoolctl import threadpool_info
     return max((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"),
                default=1)
 
 
-_worker_limits = []  # in a worker process only: keeps its BLAS limit alive
-
-
-def _start_worker():
+def _start_worker(server_pid: int):
+    """One BLAS thread for the rest of this worker's life (scipy's library loaded first,
+    as the fork server has done already, so that the limit reaches it too), and an end
+    to it when the server process ends."""
+    import scipy.optimize  # noqa: F401
     from threadpoolctl import threadpool_limits
-    _worker_limits.append(threadpool_limits(limits=1, user_api="blas"))
+    threadpool_limits(limits=1, user_api="blas")
+    threading.Thread(target=_exit_with, args=(server_pid,), daemon=True,
+                     name="backprop-explorer-watch-server").start()
+
+
+def _exit_with(server_pid: int):
+    """Exit when the server has gone.  A server killed outright (SIGKILL, or SIGTERM
+    without a handler) never shuts its pool down, and a worker waiting for work holds
+    both ends of its queue's pipe, so it would wait for ever."""
+    try:
+        # Linux: readable once the server exits, even before its parent reaps it.
+        gone = os.pidfd_open(server_pid)
+    except ProcessLookupError:
+        os._exit(0)
+    except (AttributeError, OSError):  # no pidfd here: ask every second instead
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+    select.select([gone], [], [])
+    os._exit(0)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may use
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
 
 
 def _context():
@@ -119,32 +165,36 @@ class TrainingPool:
     """A lazily started ``ProcessPoolExecutor`` of single-BLAS-thread workers."""
 
     def __init__(self, workers: int | None = None):
-        self.workers = workers or max(1, os.cpu_count() or 1)
+        self.workers = workers or max(1, _cores())
         self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
+    def _current(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the training pool was shut down")
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=_context(), initializer=_start_worker,
+                    initargs=(os.getpid(),))
+            return self._executor
+
     def submit(self, fn, *args) -> Future:
-        """Run ``fn(*args)`` in a worker.  A pool whose worker died is replaced."""
-        for attempt in (1, 2):
+        """Run ``fn(*args)`` in a worker.  A pool broken by a dead worker is replaced once."""
+        executor = self._current()
+        try:
+            return executor.submit(fn, *args)
+        except BrokenProcessPool:
             with self._lock:
-                if self._executor is None:
-                    self._executor = ProcessPoolExecutor(
-                        max_workers=self.workers, mp_context=_context(),
-                        initializer=_start_worker)
-                executor = self._executor
-            try:
-                return executor.submit(fn, *args)
-            except BrokenProcessPool:
-                with self._lock:
-                    if self._executor is executor:
-                        self._executor = None
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                if self._executor is executor:
+                    self._executor = None
+        return self._current().submit(fn, *args)
 
     def shutdown(self):
+        """Stop the workers; later submits raise RuntimeError."""
         with self._lock:
-            executor, self._executor = self._executor, None
+            executor, self._executor, self._closed = self._executor, None, True
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
