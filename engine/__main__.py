@@ -7,23 +7,21 @@ import sys
 import numpy as np
 
 from . import Stepper, presets
+from .steps import NOTATION, PER_EXAMPLE, Kind
 
 
 def _values(stepper, step) -> str:
     """The numbers the step just produced, for the example(s) it worked on."""
     rows = slice(None) if step.example is None else slice(step.example, step.example + 1)
-    l = step.layer
-    if step.kind == "forward":
-        return f"z^({l}) =\n{stepper.z[l][rows]}\na^({l}) =\n{stepper.a[l][rows]}"
-    if step.kind in ("output_delta", "hidden_delta"):
-        return f"δ^({l}) =\n{stepper.delta[l][rows]}"
-    if step.kind == "accumulate":
-        return f"Δ^({l}) =\n{stepper.Delta[l]}"
-    if step.kind == "gradient":
-        return "\n".join(f"D^({k}) =\n{stepper.D[k]}" for k in stepper.D)
-    if step.kind == "update":
-        return "\n".join(f"Θ^({k}) =\n{t}" for k, t in enumerate(stepper.network.thetas, 1))
-    return ""
+    out = []
+    for quantity, l in step.kind.outputs(step.layer, stepper.L):
+        if quantity == "J":  # already in the step's description
+            continue
+        value = stepper.value(quantity, l)
+        if quantity in PER_EXAMPLE:
+            value = value[rows]
+        out.append(f"{NOTATION[quantity]}^({l}) =\n{value}")
+    return "\n".join(out)
 
 
 def main(argv=None) -> int:
@@ -50,7 +48,7 @@ def main(argv=None) -> int:
             values = _values(stepper, step)
             if values:
                 print("    " + values.replace("\n", "\n    "))
-            if step.kind == "update":
+            if step.kind is Kind.UPDATE:
                 break
         print()
     return 0

@@ -76,6 +76,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import bugs, validation
+from .validation import frozen
 
 DEFAULT_EPSILON = 1e-4
 DEFAULT_THRESHOLD = 1e-6
@@ -116,9 +117,9 @@ def numerical_gradients(net, X, Y, epsilon=DEFAULT_EPSILON, *, progress=None) ->
         for index in np.ndindex(*t.shape):
             original = t[index]
             t[index] = original + epsilon
-            J_plus = net._cost_at(thetas, X, Y)
+            J_plus = net.cost_at(thetas, X, Y)
             t[index] = original - epsilon
-            J_minus = net._cost_at(thetas, X, Y)
+            J_minus = net.cost_at(thetas, X, Y)
             t[index] = original
             g[index] = (J_plus - J_minus) / (2.0 * epsilon)
             done += 1
@@ -212,11 +213,6 @@ class GradientCheck:
                 f"{self.n_params} parameters disagree, in {where}.")
 
 
-def _frozen(array):
-    array.flags.writeable = False
-    return array
-
-
 def _time_backprop(net, X, Y, bug):
     """D from backpropagation and the time of one run (the fastest of a few for tiny nets)."""
     start = time.perf_counter()
@@ -269,13 +265,13 @@ def gradient_check(net, X, Y, epsilon=DEFAULT_EPSILON, threshold=DEFAULT_THRESHO
                                        bool(bad[j, i])))
             if bad[j, i]:
                 failing.append((l, j + 1, i))
-        differences.append(_frozen(d))
+        differences.append(frozen(d))
 
     overall = relative_difference(b, n)
     return GradientCheck(
         bug=bug, epsilon=epsilon, threshold=threshold,
         relative_difference=overall, passed=overall <= threshold,
         layers=tuple(layers), rows=tuple(rows), failing=tuple(failing),
-        backprop=tuple(_frozen(x) for x in b), numerical=tuple(_frozen(x) for x in n),
+        backprop=tuple(frozen(x) for x in b), numerical=tuple(frozen(x) for x in n),
         differences=tuple(differences),
         backprop_seconds=backprop_seconds, numerical_seconds=numerical_seconds)

@@ -9,8 +9,6 @@ edited.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from . import activations, backprop, bugs, losses, validation
@@ -156,21 +154,7 @@ class Network:
         naming the field.  ``where`` prefixes the field names in messages
         (e.g. "network." for a network inside a state file).
         """
-        if not isinstance(d, Mapping):
-            raise ValueError(
-                f"{where.rstrip('.') or 'A network'} must be an object with the fields "
-                f"{', '.join(cls.DICT_FIELDS)}; got {validation.describe(d)}.")
-        missing = [k for k in cls.DICT_FIELDS if k not in d]
-        if missing:
-            raise ValueError(
-                f"{where.rstrip('.') or 'The network'} is missing the field"
-                f"{'s' if len(missing) > 1 else ''} {', '.join(repr(k) for k in missing)} "
-                f"(a network needs {', '.join(cls.DICT_FIELDS)}).")
-        unknown = [k for k in d if k not in cls.DICT_FIELDS]
-        if unknown:
-            raise ValueError(
-                f"{where.rstrip('.') or 'The network'} has the unknown field {unknown[0]!r}; "
-                f"the fields are {', '.join(cls.DICT_FIELDS)}.")
+        validation.object_fields(d, where.rstrip(".") or "The network", cls.DICT_FIELDS)
         raw_sizes = d["sizes"]
         if not isinstance(raw_sizes, (list, tuple)):
             raise ValueError(f"{where}sizes must be a list of layer sizes such as [2, 2, 1], "
@@ -201,19 +185,8 @@ class Network:
             raise ValueError(
                 f"{where}thetas has {len(raw)} weight matri{'ces' if len(raw) != 1 else 'x'} but "
                 f"{where}sizes {sizes} needs {len(sizes) - 1} (one Θ^(l) between each pair of layers).")
-        thetas = []
-        for l, t in enumerate(raw, start=1):
-            name = f"{where}thetas[{l - 1}]"
-            try:
-                t = validation.number_array(t, name, ndims=(2,))
-            except ValueError as e:
-                raise ValueError(f"{e} ({name} is Θ^({l}).)") from None
-            shape = (sizes[l], sizes[l - 1] + 1)
-            if t.shape != shape:
-                raise ValueError(
-                    f"{name} (Θ^({l})) must have shape (s_{l + 1}, s_{l} + 1) = {shape} for sizes "
-                    f"{sizes}; got shape {t.shape}.")
-            thetas.append(t)
+        shapes = [(s_out, s_in + 1) for s_in, s_out in zip(sizes[:-1], sizes[1:])]
+        thetas = validation.weight_matrices(raw, f"{where}thetas", shapes)
         return cls.from_thetas(thetas, **settings)
 
     def __repr__(self):
@@ -252,17 +225,21 @@ class Network:
     def cost(self, X, Y) -> float:
         """J(Θ), the λ term included (see losses.py for each formula)."""
         X, Y = self.check_data(X, Y)
-        return self._cost_at(self._thetas, X, Y)
+        return self.cost_at(self._thetas, X, Y)
 
-    def _cost_from_output(self, zL, aL, Y, thetas=None) -> float:
+    def cost_from_output(self, zL, aL, Y, thetas=None) -> float:
+        """J from an output layer already computed (z^(L), a^(L)), with the λ term of
+        ``thetas`` (this network's weights by default).  Y as ``check_data`` returns it."""
         m = Y.shape[0]
         data = float(np.sum(self._loss.data_cost(zL, aL, Y))) / m
         return data + losses.regularization(self._thetas if thetas is None else thetas, self._lam, m)
 
-    def _cost_at(self, thetas, X, Y) -> float:
-        """J at other weights of the same shapes, for already-checked X and Y."""
+    def cost_at(self, thetas, X, Y) -> float:
+        """J at other weights of the same shapes, without building a Network for them
+        (gradient checking and training evaluate thousands).  X and Y as ``check_data``
+        returns them: they are not checked again."""
         z, a = self._forward(thetas, X)
-        return self._cost_from_output(z[self.L], a[self.L], Y, thetas)
+        return self.cost_from_output(z[self.L], a[self.L], Y, thetas)
 
     def cost_and_gradients(self, X, Y, *, bug=None):
         """J(Θ) and D^(l) = ∂J/∂Θ^(l) from one forward and one backward pass.
@@ -279,7 +256,7 @@ class Network:
         X, Y = self.check_data(X, Y)
         z, a = self._forward(self._thetas, X)
         L, m = self.L, X.shape[0]
-        J = self._cost_from_output(z[L], a[L], Y)
+        J = self.cost_from_output(z[L], a[L], Y)
         delta = {L: self._loss.output_delta(z[L], a[L], Y, self._output.derivative)}
         if v.negate_output_delta:
             delta[L] = -delta[L]

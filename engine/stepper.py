@@ -42,27 +42,12 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import backprop, validation
+from . import backprop, steps, validation
 from .network import Network
+from .steps import PHASES, Kind, Step  # noqa: F401  (PHASES and Step: part of this module's API)
+from .validation import frozen
 
 MODES = ("batch", "per_example")
-PHASES = ("forward", "cost", "backward", "accumulate", "update")
-_PHASE_OF_KIND = {"forward": "forward", "cost": "cost", "output_delta": "backward",
-                  "hidden_delta": "backward", "accumulate": "accumulate",
-                  "gradient": "update", "update": "update"}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One entry of an iteration's schedule: what is done, to which layer and example."""
-    kind: str                   # forward, cost, output_delta, hidden_delta, accumulate, gradient, update
-    layer: int | None = None    # the layer whose values the step computes (Θ's l for accumulate)
-    example: int | None = None  # 0-based example index in per-example mode, else None
-
-    @property
-    def phase(self) -> str:
-        """forward, cost, backward, accumulate or update (forming D counts as update)."""
-        return _PHASE_OF_KIND[self.kind]
 
 
 @dataclass(frozen=True)
@@ -81,11 +66,6 @@ class _State:
     update: tuple | None = None  # (network before, α) once this iteration's update is applied
 
 
-def _frozen(array):
-    array.flags.writeable = False
-    return array
-
-
 class Stepper:
     """Stepper(net, X, Y, learning_rate=α, mode="batch" | "per_example")."""
 
@@ -96,14 +76,14 @@ class Stepper:
         if mode not in MODES:
             raise ValueError(f"Unknown mode {mode!r}: choose one of {', '.join(MODES)}.")
         self._X, self._Y = net.check_data(X, Y, copy=True)
-        _frozen(self._X)
-        _frozen(self._Y)
+        frozen(self._X)
+        frozen(self._Y)
         self.learning_rate = learning_rate
         self._mode = mode
         self.max_history = validation.whole_number(max_history, "max_history", minimum=1)
         self.max_history_bytes = validation.whole_number(max_history_bytes, "max_history_bytes", minimum=0)
         self._initial_net = net
-        self._schedule = self._make_schedule(net.L, self.m)
+        self._schedule = steps.schedule(net.L, self.m, mode)
         # One shared all-NaN array per shape marks "not computed yet"; it is
         # read-only, so every fresh iteration can point at the same one.
         self._blank = {}
@@ -126,19 +106,6 @@ class Stepper:
         self._alpha = validation.finite_number(value, "The learning rate α", strictly_positive=True)
 
     # ---- the schedule -------------------------------------------------------
-    def _make_schedule(self, L: int, m: int) -> tuple[Step, ...]:
-        def one_pass(i):
-            return ([Step("forward", l, i) for l in range(2, L + 1)]
-                    + ([Step("cost")] if i is None else [])
-                    + [Step("output_delta", L, i)]
-                    + [Step("hidden_delta", l, i) for l in range(L - 1, 1, -1)]
-                    + [Step("accumulate", l, i) for l in range(L - 1, 0, -1)])
-        if self.mode == "batch":
-            steps = one_pass(None)
-        else:
-            steps = [s for i in range(m) for s in one_pass(i)] + [Step("cost")]
-        return tuple(steps + [Step("gradient"), Step("update")])
-
     @property
     def schedule(self) -> tuple[Step, ...]:
         """Every step of one iteration, in order."""
@@ -223,7 +190,8 @@ class Stepper:
         return step.phase if step else None
 
     @property
-    def kind(self) -> str | None:
+    def kind(self) -> Kind | None:
+        """What the last step computed (a ``Kind``, which equals its name, e.g. "forward")."""
         step = self.last_step
         return step.kind if step else None
 
@@ -241,6 +209,16 @@ class Stepper:
         if step.example is None:  # cost, gradient and update come after the last example
             return self.m - 1
         return step.example
+
+    def value(self, quantity: str, l: int | None = None):
+        """A quantity by the name ``Kind.outputs`` gives it: ``value("delta", 3)`` is
+        δ^(3), ``value("Theta", 1)`` Θ^(1) and ``value("J")`` the cost."""
+        if quantity == "J":
+            return self.J
+        if quantity == "Theta":
+            return self.network.theta(l)
+        return {"a": self.a, "z": self.z, "delta": self.delta, "Delta": self.Delta,
+                "D": self.D}[quantity][l]
 
     @property
     def iteration_complete(self) -> bool:
@@ -267,7 +245,7 @@ class Stepper:
             state = self._fresh_iteration(state.net, state.iteration + 1)
         position = state.position + 1
         step = self._schedule[position]
-        new_state = getattr(self, "_do_" + step.kind)(state, step)
+        new_state = self._DO[step.kind](self, state, step)
         self._push(replace(new_state, position=position))
         return step
 
@@ -341,7 +319,7 @@ class Stepper:
         """Step until an update has been applied: finishes the current iteration,
         or runs a whole new one when the current one is already complete."""
         step = self.step()
-        while step.kind != "update":
+        while step.kind is not Kind.UPDATE:
             step = self.step()
         return step
 
@@ -359,7 +337,7 @@ class Stepper:
     # ---- the steps ------------------------------------------------------------
     def _nan(self, shape):
         if shape not in self._blank:
-            self._blank[shape] = _frozen(np.full(shape, np.nan))
+            self._blank[shape] = frozen(np.full(shape, np.nan))
         return self._blank[shape]
 
     def _fresh_iteration(self, net, iteration) -> _State:
@@ -380,10 +358,10 @@ class Stepper:
     def _write(self, old, rows, values):
         """A new read-only array equal to ``old`` with ``rows`` replaced."""
         if rows == slice(None):
-            return _frozen(np.ascontiguousarray(values, dtype=float))
+            return frozen(np.ascontiguousarray(values, dtype=float))
         new = old.copy()
         new[rows] = values
-        return _frozen(new)
+        return frozen(new)
 
     def _where(self, step) -> str:
         if step.example is None:
@@ -404,7 +382,7 @@ class Stepper:
 
     def _do_cost(self, s, step):
         L = self.L
-        J = s.net._cost_from_output(s.z[L], s.a[L], self._Y)
+        J = s.net.cost_from_output(s.z[L], s.a[L], self._Y)
         text = f"Cost: {s.net.loss_function.formula} = {J:.6g}"
         return replace(s, J=J, description=text, made_bytes=0)
 
@@ -431,7 +409,7 @@ class Stepper:
         term = backprop.accumulate(s.delta[l + 1][rows], s.a[l][rows])
         old = s.Delta[l]
         first = step.example in (None, 0)  # Δ starts at 0 in each iteration
-        Delta = _frozen(term if first else old + term)
+        Delta = frozen(term if first else old + term)
         if step.example is None:
             text = (f"Accumulate, layer {l}: Δ^({l}) := Σ_i δ^({l + 1}) (a^({l}))ᵀ "
                     f"summed over the {self.m} example{'s' if self.m != 1 else ''}")
@@ -440,7 +418,7 @@ class Stepper:
         return replace(s, Delta={**s.Delta, l: Delta}, description=text, made_bytes=Delta.nbytes)
 
     def _do_gradient(self, s, step):
-        D = {l: _frozen(backprop.gradient(s.Delta[l], s.net.theta(l), s.net.lam, self.m))
+        D = {l: frozen(backprop.gradient(s.Delta[l], s.net.theta(l), s.net.lam, self.m))
              for l in range(1, self.L)}
         text = (f"Gradient: D^(l) = Δ^(l)/m + (λ/m) Θ^(l) for every l, bias column unregularised "
                 f"(m = {self.m}, λ = {s.net.lam:g})")
@@ -458,3 +436,7 @@ class Stepper:
         text = f"Update: Θ^(l) := Θ^(l) − α D^(l) for every l (α = {alpha:g})"
         return replace(s, net=net, description=text, made_bytes=8 * net.n_params,
                        update=(s.net, alpha))
+
+    _DO = {Kind.FORWARD: _do_forward, Kind.COST: _do_cost, Kind.OUTPUT_DELTA: _do_output_delta,
+           Kind.HIDDEN_DELTA: _do_hidden_delta, Kind.ACCUMULATE: _do_accumulate,
+           Kind.GRADIENT: _do_gradient, Kind.UPDATE: _do_update}

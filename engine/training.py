@@ -111,7 +111,7 @@ def _gradient_descent(net, X, Y, alpha, iterations, batch_size, callback, seed, 
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
             thetas = [t - alpha * d for t, d in zip(net.thetas, D)]
             finite = all(np.all(np.isfinite(t)) for t in thetas)
-            J = net._cost_at(thetas, X, Y) if finite else np.inf
+            J = net.cost_at(thetas, X, Y) if finite else np.inf
         if not np.isfinite(J):
             history.stop(DIVERGED, diverged_sentence(
                 it, J, f"The learning rate α = {alpha:g} is probably too large"))

@@ -6,12 +6,20 @@ watch; they are documented in the README.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
 MAX_LAYERS = 12          # L, counting the input and output layers
 MAX_UNITS = 1024         # s_l for any one layer, bias unit not counted
 MAX_EXAMPLES = 100_000   # m
+
+
+def frozen(array):
+    """``array``, made read-only (None stays None): every array the engine hands out is."""
+    if array is not None:
+        array.flags.writeable = False
+    return array
 
 
 def finite_number(value, name: str, *, minimum=None, strictly_positive=False) -> float:
@@ -126,6 +134,48 @@ def targets(Y, m: int, K: int, loss, copy: bool = True) -> np.ndarray:
             "Cross-entropy targets must lie between 0 and 1 (e.g. one-hot rows); "
             f"got values from {Y.min():g} to {Y.max():g}. Use squared_error for other targets.")
     return Y
+
+
+def object_fields(value, name: str, required=(), optional=()) -> dict:
+    """An object read from a file with exactly these fields (optional ones may be absent).
+
+    ``name`` names it in messages, e.g. "training" or "network"."""
+    required, optional = tuple(required), tuple(optional)
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be an object {{...}} with the fields "
+                         f"{', '.join(required + optional)}; got {describe(value)}.")
+    missing = [k for k in required if k not in value]
+    if missing:
+        raise ValueError(f"{name} is missing the field{'s' if len(missing) > 1 else ''} "
+                         f"{', '.join(repr(k) for k in missing)}.")
+    unknown = [k for k in value if k not in required + optional]
+    if unknown:
+        raise ValueError(f"{name} has the unknown field {unknown[0]!r}; its fields are "
+                         f"{', '.join(required + optional)}.")
+    return value
+
+
+def weight_matrices(value, name: str, shapes) -> list[np.ndarray]:
+    """Θ^(1), Θ^(2), ... read from a file: a list of tables of these shapes.
+
+    ``name`` names the list in messages, e.g. "network.thetas"."""
+    shapes = list(shapes)
+    if not isinstance(value, (list, tuple)) or len(value) != len(shapes):
+        raise ValueError(f"{name} must be a list of {len(shapes)} weight matri"
+                         f"{'ces' if len(shapes) != 1 else 'x'} [Θ^(1), ...] of shapes {shapes} "
+                         f"(s_(l+1), s_l + 1); got {describe(value)}.")
+    out = []
+    for l, (t, shape) in enumerate(zip(value, shapes), start=1):
+        item = f"{name}[{l - 1}]"
+        try:
+            t = number_array(t, item, ndims=(2,))
+        except ValueError as e:
+            raise ValueError(f"{e} ({item} is Θ^({l}).)") from None
+        if t.shape != shape:
+            raise ValueError(f"{item} (Θ^({l})) must have shape (s_{l + 1}, s_{l} + 1) = {shape}; "
+                             f"got shape {t.shape}.")
+        out.append(t)
+    return out
 
 
 def describe(value) -> str:

@@ -861,7 +861,8 @@ FORBIDDEN_NAMES = {"pickle", "cPickle", "_pickle", "dill", "marshal", "shelve", 
                    "compile", "__import__", "importlib", "import_module"}
 
 
-@pytest.mark.parametrize("path", sorted(ENGINE.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(ENGINE.rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ENGINE)))
 def test_engine_code_never_unpickles_evaluates_or_imports_dynamically(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
@@ -882,7 +883,7 @@ def test_engine_code_never_unpickles_evaluates_or_imports_dynamically(path):
 
 
 def test_io_source_has_no_pickle_eval_exec_or_dynamic_import():
-    source = (ENGINE / "io.py").read_text(encoding="utf-8")
+    source = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ENGINE / "io").glob("*.py")))
     for word in ("eval(", "exec(", "__import__", "importlib"):
         assert word not in source
     # "pickle" appears only as numpy's allow_pickle=False and in the refusal message
