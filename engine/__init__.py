@@ -9,9 +9,10 @@ The engine depends on numpy only (scipy, imported lazily, for L-BFGS).
 from . import presets
 from .gradcheck import numerical_gradients, relative_difference
 from .network import Network
-from .stepper import Step, Stepper
+from .stepper import Stepper
+from .steps import Kind, Step
 from .training import train
 from .validation import MAX_EXAMPLES, MAX_LAYERS, MAX_UNITS
 
-__all__ = ["Network", "Stepper", "Step", "numerical_gradients", "relative_difference",
+__all__ = ["Network", "Stepper", "Step", "Kind", "numerical_gradients", "relative_difference",
            "presets", "train", "MAX_LAYERS", "MAX_UNITS", "MAX_EXAMPLES"]
