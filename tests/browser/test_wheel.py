@@ -30,7 +30,9 @@ def run(*args, **kwargs):
     return done.stdout
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: pytest runs the browser tests grouped by browser, so a module-scoped
+# fixture would be built twice when another module's browser test runs in between.
+@pytest.fixture(scope="session")
 def installed(tmp_path_factory):
     """A fresh venv with the wheel installed; yields its bin directory."""
     tmp = tmp_path_factory.mktemp("wheel")
