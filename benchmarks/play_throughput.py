@@ -71,7 +71,7 @@ What is measured in the server (``time.perf_counter`` / ``time.thread_time``)
                 tick.
 
 In-process (no browser, no server; run first, before the server starts)
-    For each preset, ``explorer.views.Explorer(preset=...)`` is built in this
+    For each preset, ``explorer.app_layout.Explorer(preset=...)`` is built in this
     process and rendered into a bokeh ``Document`` (so Panel's panes and
     widgets have models to update, as in a session; nothing is sent), its
     trainer is started and ``poll()`` is called every FRAME_MS (about 15 Hz)
@@ -492,7 +492,7 @@ def inprocess_polls(preset, seconds, period_ms, render=True):
     import panel as pn
     from bokeh.document import Document
 
-    from explorer.views import Explorer
+    from explorer.app_layout import Explorer
 
     explorer = Explorer(preset=preset)
     if render:

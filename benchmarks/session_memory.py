@@ -94,7 +94,7 @@ PROBE_TAG = "SESSION_MEMORY_PROBE"
 # Type names counted by the probe, as module.qualname -> label.
 _PROBE_TYPES = {
     "explorer.state.ExplorerState": "ExplorerState",
-    "explorer.views.Explorer": "Explorer",
+    "explorer.app_layout.Explorer": "Explorer",
     "explorer.trainer.Trainer": "Trainer",
     "explorer.trainer._Run": "training runs",
     "explorer.graph_view.GraphView": "GraphView",

@@ -120,26 +120,10 @@ def random_stepper(sizes, m=M_EXAMPLES, seed=0, learning_rate=1.0):
 
 
 def install_network(state, sizes, m=M_EXAMPLES):
-    """Show a sizes-shaped network on random data in an existing ExplorerState.
-
-    Mirrors what ExplorerState does on a preset change (new stepper, settings
-    synced without rebuilding, then ``structure`` and ``version`` bumped).
-    """
-    import param
-
-    from explorer.state import format_hidden_layers
-
+    """Show a sizes-shaped network on random data in an existing ExplorerState,
+    as loading a data file does (``ExplorerState.replace``)."""
     stepper = random_stepper(sizes, m, learning_rate=state.learning_rate)
-    for name in ("X_test", "Y_test"):  # the preset's held-out set, if it has one
-        if getattr(state, name, None) is not None:
-            setattr(state, name, None)
-    with param.discard_events(state):  # sync the settings widgets without a rebuild
-        state.param.update(hidden_layers=format_hidden_layers(sizes), mode="batch",
-                           example=0, playing=False)
-    state.stepper = stepper
-    state.param.example.bounds = (0, stepper.m - 1)
-    state.structure += 1
-    state.version += 1
+    state.replace(stepper)  # no test set; the settings follow the new network
 
 
 def instrument(explorer, case):
@@ -181,7 +165,7 @@ def bench_app():
 
     from explorer.dashboard import create_app
     from explorer.state import ExplorerState
-    from explorer.views import Explorer
+    from explorer.app_layout import Explorer
 
     args = pn.state.session_args or {}
     net = (args.get("net") or [b"2-2-1"])[0].decode()

@@ -32,7 +32,7 @@ class GradientChecker(param.Parameterized):
         super().__init__(**params)
         self._lock = threading.Lock()
         self._shared = {}
-        self.state.param.watch(lambda e: self.clear(), ["structure", "rebuilt"])
+        self.state.param.watch(lambda e: self.clear(), "rebuilt")
         self.param.watch(lambda e: self.clear(), "bug")
 
     def clear(self):

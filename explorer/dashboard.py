@@ -8,8 +8,8 @@ import panel as pn
 from engine import assets
 
 from .addressbar import AddressBar
-from .links import KEYS, query_from_state, settings_from_query
-from .views import Explorer
+from .app_layout import Explorer
+from .links import KEYS, apply_link, query_from_state, settings_from_query
 
 CSS = assets.path("explorer.css")
 
@@ -27,7 +27,7 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None):
     settings, problems = settings_from_query(pn.state.session_args or {})
     if explorer is None:
         explorer = Explorer(preset=settings.pop("preset", None) or preset)
-    explorer.state.apply_link(settings, problems)
+    apply_link(explorer.state, settings, problems)
     template = pn.template.BootstrapTemplate(
         title="Backprop Explorer",
         sidebar=explorer.sidebar,

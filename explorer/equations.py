@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import backprop, losses
+from engine import Kind, backprop, losses
 
 NOT_COMPUTED = "?"
 SHOWN_LAYERS = 2  # gradient and update show the D and Θ of the last this-many layers
@@ -141,26 +141,26 @@ def _aligned(*lines) -> str:
 def symbolic(step, stepper) -> str:
     """The formula of a schedule step (engine ``Step``) with no numbers in it."""
     l, L = step.layer, stepper.L
-    if step.kind == "forward":
+    if step.kind is Kind.FORWARD:
         return (rf"z^{{({l})}} = \Theta^{{({l - 1})}} a^{{({l - 1})}},"
                 rf"\quad a^{{({l})}} = g(z^{{({l})}})")
-    if step.kind == "cost":
+    if step.kind is Kind.COST:
         return r"J(\Theta)"
-    if step.kind == "output_delta":
+    if step.kind is Kind.OUTPUT_DELTA:
         if stepper.network.loss_function.delta_is_a_minus_y:
             return rf"\delta^{{({L})}} = a^{{({L})}} - y"
         return rf"\delta^{{({L})}} = (a^{{({L})}} - y) \mathbin{{.*}} g'(z^{{({L})}})"
-    if step.kind == "hidden_delta":
+    if step.kind is Kind.HIDDEN_DELTA:
         return (rf"\delta^{{({l})}} = (\Theta^{{({l})}})^\top \delta^{{({l + 1})}}"
                 rf" \mathbin{{.*}} g'(z^{{({l})}})")
-    if step.kind == "accumulate":
+    if step.kind is Kind.ACCUMULATE:
         if step.example is None:
             return (rf"\Delta^{{({l})}} = \sum_{{i=1}}^{{m}} \delta^{{({l + 1})(i)}}"
                     rf" \big(a^{{({l})(i)}}\big)^\top")
         return rf"\Delta^{{({l})}} := \Delta^{{({l})}} + \delta^{{({l + 1})}} \big(a^{{({l})}}\big)^\top"
-    if step.kind == "gradient":
+    if step.kind is Kind.GRADIENT:
         return r"D^{(l)} = \frac{1}{m}\Delta^{(l)} + \frac{\lambda}{m}\Theta^{(l)}"
-    if step.kind == "update":
+    if step.kind is Kind.UPDATE:
         return r"\Theta^{(l)} := \Theta^{(l)} - \alpha D^{(l)}"
     raise ValueError(f"Unknown step kind {step.kind!r}.")
 
@@ -296,9 +296,9 @@ def _update(s, step, ex, st):
     return [first, _second_line(shown)]
 
 
-_BY_KIND = {"forward": _forward, "cost": _cost, "output_delta": _output_delta,
-            "hidden_delta": _hidden_delta, "accumulate": _accumulate,
-            "gradient": _gradient, "update": _update}
+_BY_KIND = {Kind.FORWARD: _forward, Kind.COST: _cost, Kind.OUTPUT_DELTA: _output_delta,
+            Kind.HIDDEN_DELTA: _hidden_delta, Kind.ACCUMULATE: _accumulate,
+            Kind.GRADIENT: _gradient, Kind.UPDATE: _update}
 
 
 def latex_for_step(stepper, example: int, max_rows: int = 6, max_cols: int = 6,

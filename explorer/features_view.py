@@ -16,7 +16,7 @@ from panel.viewable import Viewer
 
 from . import graph
 from .state import ExplorerState
-from .updates import batched, when_shown
+from .lazy import when_shown
 
 COLUMNS = 9  # pictures per row
 
@@ -42,7 +42,7 @@ class WeightImagesView(Viewer):
                                         title_text_font_size="13px", width=12), "right")
         self.caption = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=330)
-        self.state.param.watch(lambda e: self.refresh(), ["version", "structure"])
+        self.state.param.watch(lambda e: self.refresh(), "stepped")
         self.refresh()
 
     def __panel__(self):
@@ -50,12 +50,11 @@ class WeightImagesView(Viewer):
 
     @property
     def applies(self) -> bool:
-        shape = getattr(self.state, "image_shape", None)
+        shape = self.state.image_shape
         return bool(shape) and int(np.prod(shape)) == self.state.network.sizes[0] \
             and self.state.network.L > 2
 
     @when_shown
-    @batched
     def refresh(self):
         if self._pane.visible != self.applies:
             self._pane.visible = self.applies

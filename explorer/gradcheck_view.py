@@ -9,7 +9,7 @@ from panel.viewable import Viewer
 from .checker import GradientChecker
 from .graph_view import GraphView
 from .literal import literal
-from .updates import linked
+from .entry import Clock, linked, on_click
 
 POLL_MS = 100
 
@@ -23,18 +23,17 @@ class GradientCheckView(Viewer):
         c = self.checker
         self.bug = linked(pn.widgets.Select, c, "bug", label="Inject a backprop bug",
                                                 sizing_mode="stretch_width")
-        self.epsilon = pn.widgets.Select(label="ε", width=110, value=c.epsilon,
-                                         options={f"{e:g}": e for e in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)})
-        self.epsilon.param.watch(lambda e: setattr(c, "epsilon", e.new), "value")
+        self.epsilon = linked(pn.widgets.Select, c, "epsilon", label="ε", width=110,
+                              options={f"{e:g}": e for e in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)})
         self.run = pn.widgets.Button(label="Run gradient check", color="primary", width=200,
                                      height=40, align="end")
-        self.run.on_click(lambda e: self._start())
+        on_click(self.run, c.start)
         self.bar = pn.indicators.Progress(value=0, max=100, width=200, visible=False, align="center")
         self.summary = pn.pane.HTML(sizing_mode="stretch_width", styles={"font-size": "15px"})
         self.table = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
                                           height=220, sizing_mode="stretch_width", pagination=None,
                                           selectable=False)
-        self._timer = None
+        self.clock = Clock(c.poll, period=POLL_MS)
         c.param.watch(self._show, ["result", "note"])
         c.param.watch(lambda e: setattr(self.bar, "value", e.new), "progress")
         c.param.watch(self._on_running, "running")
@@ -44,17 +43,13 @@ class GradientCheckView(Viewer):
         return pn.Column(pn.Row(self.bug, self.epsilon, self.run, self.bar, sizing_mode="stretch_width"),
                          self.summary, self.table, sizing_mode="stretch_width")
 
-    def _start(self):
-        self.checker.start()
-
     def _on_running(self, event):
         self.run.disabled = event.new
         self.bar.visible = event.new
-        if event.new and self._timer is None:
-            self._timer = pn.state.add_periodic_callback(self.checker.poll, period=POLL_MS)
-        elif not event.new and self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        if event.new:
+            self.clock.start()
+        else:
+            self.clock.stop()
 
     def _show(self, *events):
         c, r = self.checker, self.checker.result

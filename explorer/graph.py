@@ -12,8 +12,12 @@ Values not computed yet in the current iteration are NaN.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from bokeh.palettes import PuOr11, RdBu11, Viridis256
+
+from engine import Kind
 
 MAX_EDGES = 3000         # more than this and only each unit's strongest inputs are drawn
 NUMBERS_MAX_UNITS = 30   # numbers are written on the nodes up to this many units
@@ -112,11 +116,19 @@ def activation_scale(net, X):
 IMAGE_EDGES_PER_UNIT = 6  # from an input image, only each unit's strongest few pixels
 
 
-def edge_index(net, image=False):
+class EdgeIndex(NamedTuple):
+    """The edges drawn, one entry each: Θ_ji^(l) runs from unit i of layer l to unit j
+    of layer l + 1.  ``total`` counts every edge of the network, drawn or not."""
+    layer: np.ndarray
+    target: np.ndarray
+    source: np.ndarray
+    total: int
+
+
+def edge_index(net, image=False) -> EdgeIndex:
     """Which (l, j, i) edges to draw: all of them, or for nets with more than
     MAX_EDGES edges the strongest |Θ| inputs of each unit, so at most about
-    MAX_EDGES are drawn (from an input image, the strongest few pixels only).
-    Returns (layer, target j, source i) arrays and the total."""
+    MAX_EDGES are drawn (from an input image, the strongest few pixels only)."""
     layers, targets, sources = [], [], []
     total = sum(net.theta(l).size for l in range(1, net.L))
     units = sum(net.sizes[1:])
@@ -132,12 +144,13 @@ def edge_index(net, image=False):
         layers.append(np.full(j.size, l))
         targets.append(j.ravel())
         sources.append(i.ravel())
-    return np.concatenate(layers), np.concatenate(targets), np.concatenate(sources), total
+    return EdgeIndex(np.concatenate(layers), np.concatenate(targets), np.concatenate(sources),
+                     total)
 
 
-def edge_values(stepper, index):
+def edge_values(stepper, index: EdgeIndex):
     """Θ_ji^(l) and D_ji^(l) (NaN until formed) for the drawn edges."""
-    layers, targets, sources, _ = index
+    layers, targets, sources = index.layer, index.target, index.source
     theta = np.empty(len(layers))
     grad = np.empty(len(layers))
     for l in range(1, stepper.L):
@@ -186,11 +199,11 @@ def number_labels(a, delta, is_bias, prefix=None):
 
 def highlight(step, L):
     """(left, right) x-extent of the band marking what the last step touched."""
-    if step is None or step.kind == "cost":
+    if step is None or step.kind is Kind.COST:
         return None
-    if step.kind in ("gradient", "update"):
+    if step.kind in (Kind.GRADIENT, Kind.UPDATE):
         return (-0.5, L - 0.5)
-    if step.kind == "accumulate":  # Θ^(l)'s edges, between layers l and l + 1
+    if step.kind is Kind.ACCUMULATE:  # Θ^(l)'s edges, between layers l and l + 1
         return (step.layer - 1 - 0.1, step.layer + 0.1)
     return (step.layer - 1 - 0.35, step.layer - 1 + 0.35)
 

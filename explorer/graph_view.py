@@ -11,8 +11,8 @@ from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from . import graph
+from .entry import later
 from .state import ExplorerState
-from .updates import batched
 
 HEIGHT = 340  # px: the graph, its legend and the equation fit a 1280×800 screen
 
@@ -42,15 +42,17 @@ class GraphView(Viewer):
         self.edges = ColumnDataSource(name="edges")
         self._sent = {"nodes": {}, "edges": {}}
         self._edges_key = None
+        self._symmetry = (None, "")  # (network, its symmetry warning): worked out once per weights
         self.legend = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
         self.figure = self._make_figure()
         self._relayout()
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=HEIGHT)
         s = self.state
-        s.param.watch(lambda e: self._relayout(), "structure")
-        s.param.watch(lambda e: self.refresh(), ["version", "edges_by", "example"])
-        s.param.watch(lambda e: self.refresh(), ["show_bias", "show_numbers"])
-        self.edges.selected.on_change("indices", self._on_tap)
+        s.param.watch(self._on_change, ["rebuilt", "stepped", "edges_by", "example",
+                                        "show_bias", "show_numbers"])
+        # A click on an edge arrives as a browser change of the selection: apply it next tick.
+        self.edges.selected.on_change("indices", lambda attr, old, new: later(
+            lambda: self._on_tap(new)))
 
     def __panel__(self):
         return pn.Column(self._pane, self.legend, sizing_mode="stretch_width")
@@ -114,12 +116,18 @@ class GraphView(Viewer):
         p.add_layout(self._note, "below")
         return p
 
-    @batched
+    def _on_change(self, *events):
+        # A new network (new activations too) is laid out again: its colour scale may change.
+        if any(e.name == "rebuilt" for e in events):
+            self._relayout()
+        else:
+            self.refresh()
+
     def _relayout(self):
         """New shape: lay the nodes out again and send every column."""
         s = self.state
         net = s.network
-        shape = getattr(s, "image_shape", None)
+        shape = s.image_shape
         self._image_shape = shape if shape and np.prod(shape) == net.sizes[0] else None
         self._layout = graph.layout(net.sizes, self._image_shape)
         self._index = graph.edge_index(net, image=self._image_shape is not None)
@@ -135,7 +143,7 @@ class GraphView(Viewer):
         # Labels shrink with the spacing between units, down to 10 px.
         unit_px = HEIGHT / (2 * top + 0.4)
         self._text_r.glyph.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
-        shown, total = len(self._index[0]), self._index[3]
+        shown, total = len(self._index.layer), self._index.total
         self._note.text = ("" if shown == total else
                            f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
                            + (f"; {graph.IMAGE_EDGES_PER_UNIT} pixels each from the input image)"
@@ -197,7 +205,7 @@ class GraphView(Viewer):
 
     def _compute_edge_columns(self):
         s = self.state
-        layers, targets, sources, _ = self._index
+        layers, targets, sources = self._index.layer, self._index.target, self._index.source
         theta, grad = graph.edge_values(s.stepper, self._index)
         width, colour, vmax = graph.edge_style(theta, grad, s.edges_by)
         x, y = np.asarray(self._layout["x"]), np.asarray(self._layout["y"])
@@ -213,7 +221,6 @@ class GraphView(Viewer):
             "width": width, "color": colour, "tip": tips,
         }, vmax
 
-    @batched
     def refresh(self, full=False):
         """Send the columns that changed since the last refresh."""
         self._refresh(full)
@@ -246,7 +253,7 @@ class GraphView(Viewer):
         ring = f"ring: δ, scaled to max |δ| = {dmax:.3g}" if has_delta else "ring: δ (not computed yet)"
         prediction = self.prediction_html()
         net = self.state.network
-        if getattr(self, "_symmetry", (None,))[0] is not net:  # once per new set of weights
+        if self._symmetry[0] is not net:
             self._symmetry = (net, graph.symmetry_sentence(graph.identical_units(net),
                                                            self.state.init == "zeros"))
         same = self._symmetry[1]
@@ -302,29 +309,28 @@ class GraphView(Viewer):
         if self._image_shape:  # pixels are drawn as the picture, not as nodes
             nodes &= ~((np.asarray(self._layout["layer"]) == 1) & ~bias)
         nodes = nodes.tolist()
-        edges = (np.ones(len(self._index[2]), dtype=bool) if s.show_bias
-                 else self._index[2] > 0).tolist()
+        edges = (np.ones(len(self._index.source), dtype=bool) if s.show_bias
+                 else self._index.source > 0).tolist()
         if self._node_filter.booleans != nodes:
             self._node_filter.booleans = nodes
         if self._edge_filter.booleans != edges:
             self._edge_filter.booleans = edges
 
-    @batched
     def set_failing(self, params):
         """Highlight the edges of these (l, j, i) parameters (those drawn)."""
         wanted = set(params)
-        layers, targets, sources, _ = self._index
+        layers, targets, sources = self._index.layer, self._index.target, self._index.source
         rows = [k for k, key in enumerate(zip(layers, targets, sources))
                 if (int(key[0]), int(key[1]), int(key[2])) in wanted]
         edges = self._sent["edges"]
         self.failing.data = {c: [float(edges[c][k]) for k in rows] for c in ("x0", "y0", "x1", "y1")}
         self.figure.legend.visible = bool(rows)
 
-    def _on_tap(self, attr, old, new):
-        if new:
-            k = new[0]
-            layers, targets, sources, _ = self._index
-            self.selected_edge = (int(layers[k]), int(targets[k]), int(sources[k]))
+    def _on_tap(self, indices):
+        if indices:
+            k = indices[0]
+            index = self._index
+            self.selected_edge = (int(index.layer[k]), int(index.target[k]), int(index.source[k]))
 
 
 def _same(old, new) -> bool:

@@ -103,3 +103,27 @@ def settings_from_query(query: dict) -> tuple[dict, list[str]]:
             shown = raw if len(raw) <= 40 else raw[:40] + "…"
             problems.append(f"{key}={shown!r} ignored: {error}")
     return settings, problems
+
+
+def apply_link(state, settings: dict, problems=()):
+    """Apply settings read from a link to ``state``: the preset first, then the
+    split, then everything else in one rebuild; report what was ignored."""
+    settings = dict(settings)
+    preset = settings.pop("preset", None)
+    if preset is not None and preset != state.preset:
+        state.preset = preset
+    fraction = settings.pop("test_fraction", None)
+    if fraction is not None and abs(fraction - state.test_fraction) > 1e-9:
+        state.test_fraction = fraction
+    random = settings.pop("weights", None) == "random" and state.weights != "random"
+    alpha = settings.pop("learning_rate", None)
+    changes = {k: v for k, v in settings.items() if getattr(state, k) != v}
+    if changes:
+        state.param.update(**changes)
+    if random and state.weights != "random":
+        state.draw_weights()
+    if alpha is not None and alpha != state.learning_rate:
+        state.learning_rate = alpha
+    if problems:
+        state.say("error", "This link had settings that could not be used, so the defaults "
+                           "were kept for them: " + "; ".join(problems) + ".")

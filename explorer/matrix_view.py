@@ -24,9 +24,13 @@ from bokeh.models import (ColorBar, ColumnDataSource, FixedTicker, HoverTool, Li
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
+from engine import Kind
+from engine.steps import NOTATION
+
 from . import graph
+from .lazy import when_shown
 from .state import ExplorerState
-from .updates import batched, when_shown
+from .status_view import notation_html
 
 NUMBERS_MAX_ROWS, NUMBERS_MAX_COLS = 12, 13   # numbers in the cells up to this size
 NAN_GREY = "#e3e3e3"
@@ -37,7 +41,7 @@ FOLLOW = 0                   # Select value meaning "follow the step"
 FONT = "13px"
 
 MATRICES = ("Theta", "Delta", "D")
-SYMBOL = {"Theta": "Θ", "Delta": "Δ", "D": "D"}
+SYMBOL = {name: NOTATION[name] for name in MATRICES}
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
 
@@ -58,7 +62,7 @@ def follow_layer(step, L: int, previous: int) -> int:
     """
     if step is None or step.layer is None:
         return previous
-    if step.kind in ("forward", "output_delta"):
+    if step.kind in (Kind.FORWARD, Kind.OUTPUT_DELTA):
         return min(max(step.layer - 1, 1), L - 1)
     return min(max(step.layer, 1), L - 1)
 
@@ -70,7 +74,7 @@ def accumulated_examples(stepper, l: int) -> int:
     steps taken so far (in batch mode one step covers all m examples).
     """
     taken = stepper.schedule[:stepper.position]
-    steps = sum(1 for s in taken if s.kind == "accumulate" and s.layer == l)
+    steps = sum(1 for s in taken if s.kind is Kind.ACCUMULATE and s.layer == l)
     return stepper.m if stepper.mode == "batch" and steps else steps
 
 
@@ -127,8 +131,8 @@ class MatrixView(Viewer):
         self._shape = None
         self._sent = {}
         self.select.param.watch(lambda e: self.refresh(), "value")
-        self.state.param.watch(lambda e: self.restructure(), "structure")
-        self.state.param.watch(lambda e: self.refresh(), "version")
+        self.state.param.watch(lambda e: self.restructure(), "reshaped")
+        self.state.param.watch(lambda e: self.refresh(), ["stepped", "learning_rate"])
         self.restructure()
 
     def __panel__(self):
@@ -190,7 +194,6 @@ class MatrixView(Viewer):
         return pinned if pinned != FOLLOW and pinned < s.L else self._followed
 
     @when_shown
-    @batched
     def refresh(self):
         self._refresh()
 
@@ -264,7 +267,7 @@ class MatrixView(Viewer):
     def _caption_html(self, l, rows, cols, numbers) -> str:
         s = self.state.stepper
         how = ("pinned" if (self.select.value or FOLLOW) != FOLLOW else
-               "following the step" + (f" ({_step_name(s.last_step)})" if s.last_step else ""))
+               "following the step" + (f" ({notation_html(s.last_step.symbol)})" if s.last_step else ""))
         size = "" if numbers else " Too big to write the numbers: hover a cell for its value."
         return (f"<b>Layer {l} → {l + 1}</b> ({how}): Θ<sup>({l})</sup> is s<sub>{l + 1}</sub> × "
                 f"(s<sub>{l}</sub> + 1) = {rows} × {cols}; cell (j, i) takes unit i of layer {l} "
@@ -276,7 +279,7 @@ class MatrixView(Viewer):
         m, lam = s.m, s.network.lam
         if name == "Theta":
             last = s.last_step
-            if last is not None and last.kind == "update":
+            if last is not None and last.kind is Kind.UPDATE:
                 return (f"Θ<sup>({l})</sup> after the update Θ := Θ − αD "
                         f"(α = {s.learning_rate:g}).")
             return f"Θ<sup>({l})</sup>: the current weights."
@@ -296,13 +299,3 @@ class MatrixView(Viewer):
                     f"formed after the last accumulation.")
         return (f"D<sup>({l})</sup> = Δ<sup>({l})</sup>/m + (λ/m)Θ<sup>({l})</sup> with m = {m}, "
                 f"λ = {lam:g} (bias column i = 0 not regularised): ∂J/∂Θ<sup>({l})</sup>.")
-
-
-def _step_name(step) -> str:
-    if step.kind == "forward":
-        return f"forward to layer {step.layer}"
-    if step.kind in ("output_delta", "hidden_delta"):
-        return f"δ<sup>({step.layer})</sup>"
-    if step.kind == "accumulate":
-        return f"Δ<sup>({step.layer})</sup>"
-    return {"cost": "cost J", "gradient": "gradient D", "update": "update Θ"}[step.kind]

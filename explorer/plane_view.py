@@ -15,7 +15,7 @@ after every change, so they move while the network trains:
 One forward pass on the grid (``network.forward``) gives both.  Each update
 sends only the image columns (float32, or packed RGBA for K > 1) and the
 small contour/marker columns; the figures are rebuilt only when the network's
-shape or the data change.
+shape or the data change.  The data behind the pictures is computed in plane.py.
 
 ``identical_units(network)`` finds hidden units with identical incoming
 weights (the symmetry problem of zero initial weights); their heatmaps get a
@@ -23,152 +23,24 @@ weights (the symmetry problem of zero initial weights); their heatmaps get a
 """
 from __future__ import annotations
 
-import contourpy
 import numpy as np
 import panel as pn
 import param
 from bokeh.models import (ColorBar, ColumnDataSource, HoverTool, Legend, LegendItem,
                           LinearColorMapper, PrintfTickFormatter, Range1d)
-from bokeh.palettes import Colorblind8, RdBu11, Viridis256
+from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from . import graph
-from .graph import identical_units, symmetry_sentence  # noqa: F401  (tests use them from here too)
+from .graph import identical_units, symmetry_sentence
+from .lazy import when_shown
+from .plane import (BOUNDARY_PX, FINE_TILES, FONT, H_PALETTE, MARKED, POINT_COLOURS_BINARY,
+                    POINT_LINE, TILE_PX, TILES_PER_ROW, activation_scale, boundary_rgba,
+                    class_boundaries, class_colour, classes, contour_lines, hidden_units,
+                    plane_grid, scale_words, unit_name)
 from .state import ExplorerState
-from .updates import batched, when_shown
-
-GRID = 90              # the input plane is sampled on GRID × GRID points
-MARGIN = 0.12          # added on each side of the data's bounding box, as a share of its span
-MAX_TILES = 32         # per-unit heatmaps shown at most
-TILES_PER_ROW = 8
-TILE_PX = 110          # side of one per-unit heatmap, in pixels
-BOUNDARY_PX = 380      # side of the decision-boundary plot's frame, in pixels
-FINE_TILES = 8         # up to this many tiles use the full grid; more use every other point
-MARKED = "#D55E00"     # frame of identical ("≡") units: Colorblind vermillion
-POINT_LINE = "#222222"
-FONT = "13px"
-
-# Class colours (Okabe–Ito, colour-blind safe), the pale yellow last; black is kept
-# for lines and outlines.
-CLASS_COLOURS = tuple(Colorblind8[k] for k in (0, 1, 3, 6, 4, 5, 2))
-# One output: h from 0 (red) to 1 (blue) through white at 0.5, the darkest two
-# ends dropped and tinted towards white so the points (full colour) stand out.
-_H_ENDS = tuple(reversed(RdBu11))[1:-1]
-H_TINT = 0.35          # share of white mixed into the background
 
 
-def _rgb(hex_colour: str) -> np.ndarray:
-    h = hex_colour.lstrip("#")
-    return np.array([int(h[k:k + 2], 16) for k in (0, 2, 4)], dtype=float)
-
-
-def _hex(rgb) -> str:
-    return "#%02x%02x%02x" % tuple(int(round(v)) for v in rgb)
-
-
-def _ramp(colours, n=256, tint=0.0) -> tuple[str, ...]:
-    """n colours interpolated linearly through ``colours``, mixed with ``tint`` white."""
-    stops = np.array([_rgb(c) for c in colours])
-    t = np.linspace(0, len(stops) - 1, n)
-    k = np.minimum(t.astype(int), len(stops) - 2)
-    f = (t - k)[:, None]
-    rgb = stops[k] * (1 - f) + stops[k + 1] * f
-    rgb = rgb + tint * (255 - rgb)
-    return tuple(_hex(c) for c in rgb)
-
-
-H_PALETTE = _ramp(_H_ENDS, tint=H_TINT)
-SIGNED_SMOOTH = _ramp(graph.SIGNED_ACTIVATION)   # PuOr, interpolated for smooth heatmaps
-POINT_COLOURS_BINARY = (_H_ENDS[0], _H_ENDS[-1])   # y = 0 red, y = 1 blue (full colour)
-
-
-def class_colour(k: int) -> str:
-    return CLASS_COLOURS[k % len(CLASS_COLOURS)]
-
-
-# ---- pure functions -----------------------------------------------------------------
-
-def plane_grid(X, X_test=None, n: int = GRID, margin: float = MARGIN):
-    """(xs, ys, points): n values along each axis over the bounding box of X
-    (and X_test) plus ``margin`` of its span on each side, and the n² points,
-    row r of the image holding ys[r] (row 0 at the bottom), column c xs[c]."""
-    data = np.asarray(X, dtype=float)
-    if X_test is not None and len(X_test):
-        data = np.concatenate([data, np.asarray(X_test, dtype=float)])
-    low, high = data.min(axis=0), data.max(axis=0)
-    span = np.where(high - low > 0, high - low, 1.0)
-    low, high = low - margin * span, high + margin * span
-    xs, ys = np.linspace(low[0], high[0], n), np.linspace(low[1], high[1], n)
-    XX, YY = np.meshgrid(xs, ys)
-    return xs, ys, np.column_stack([XX.ravel(), YY.ravel()])
-
-
-def classes(Y) -> np.ndarray:
-    """Each example's class: y ≥ 0.5 for one output, else argmax_k y_k."""
-    Y = np.asarray(Y, dtype=float)
-    if Y.ndim == 1 or Y.shape[1] == 1:
-        return (Y.reshape(len(Y)) >= 0.5).astype(int)
-    return np.argmax(Y, axis=1)
-
-
-def boundary_rgba(h, n: int) -> np.ndarray:
-    """The K > 1 background as an (n, n) uint32 RGBA image.
-
-    Each pixel has the colour of its predicted class argmax_k h_k, mixed with
-    white: the more confident (max_k h_k from 1/K up to 1), the stronger the
-    colour (from 12% to 60%, so the examples drawn in full colour stand out).
-    """
-    h = np.asarray(h, dtype=float)
-    K = h.shape[1]
-    k = np.argmax(h, axis=1)
-    confidence = np.clip((h.max(axis=1) - 1.0 / K) / (1.0 - 1.0 / K), 0.0, 1.0)
-    strength = (0.12 + 0.48 * confidence)[:, None]
-    palette = np.array([_rgb(class_colour(c)) for c in range(K)])
-    rgb = 255.0 - strength * (255.0 - palette[k])
-    rgba = np.empty((h.shape[0], 4), dtype=np.uint8)
-    rgba[:, :3] = np.round(rgb)
-    rgba[:, 3] = 255
-    return rgba.view(np.uint32).reshape(n, n)
-
-
-def contour_lines(xs, ys, Z, level):
-    """(xs, ys) lists of the polylines where Z = level (Z is indexed [y, x])."""
-    generator = contourpy.contour_generator(xs, ys, Z, line_type="Separate")
-    lines = generator.lines(level)
-    return [list(line[:, 0]) for line in lines], [list(line[:, 1]) for line in lines]
-
-
-def class_boundaries(xs, ys, h, n):
-    """Polylines where the predicted class changes: for each class k, the
-    contour h_k − max_{c≠k} h_c = 0 (each boundary is found from both sides)."""
-    out_x, out_y = [], []
-    K = h.shape[1]
-    for k in range(K):
-        others = np.max(np.delete(h, k, axis=1), axis=1)
-        margin = (h[:, k] - others).reshape(n, n)
-        if margin.max() <= 0 or margin.min() >= 0:
-            continue
-        lx, ly = contour_lines(xs, ys, margin, 0.0)
-        out_x += lx
-        out_y += ly
-    return out_x, out_y
-
-
-def unit_name(j: int, l: int) -> str:
-    """a_j^(l) with Unicode sub- and superscripts, for Bokeh text."""
-    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-    sup = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-    return "a" + str(j).translate(sub) + f"({l})".translate(sup)
-
-
-def hidden_units(sizes, cap: int = MAX_TILES) -> tuple[list[tuple[int, int]], int]:
-    """The (layer, unit) pairs given a heatmap, layer 2 first, and how many hidden units there are."""
-    units = [(l, j) for l in range(2, len(sizes)) for j in range(1, sizes[l - 1] + 1)]
-    return units[:cap], len(units)
-
-
-# ---- the view -----------------------------------------------------------------------
 
 class PlaneView(Viewer):
     """Decision boundary and per-unit heatmaps over the input plane of a 2-input network.
@@ -202,8 +74,8 @@ class PlaneView(Viewer):
         self._drawn = (None, None)   # (network, init) the pictures were last drawn for
         self.rebuild()
         s = self.state
-        s.param.watch(lambda e: self.rebuild(), "structure")
-        s.param.watch(lambda e: self.refresh(), ["version", "init"])
+        s.param.watch(lambda e: self.rebuild(), "reshaped")
+        s.param.watch(lambda e: self.refresh(), ["stepped", "init"])
 
     def __panel__(self):
         return self._layout
@@ -214,7 +86,6 @@ class PlaneView(Viewer):
         return (tuple(s.network.sizes), id(s.stepper.X), id(s.X_test))
 
     @when_shown
-    @batched
     def rebuild(self):
         """New network shape or data: new grid and figures, then a refresh."""
         self._rebuild()
@@ -278,7 +149,7 @@ class PlaneView(Viewer):
         n = len(xs)
         if single:
             self.boundary = self._source("plane_boundary",
-                                         {"image": [np.zeros((n, n), np.float32)], **_col(image)})
+                                         {"image": [np.zeros((n, n), np.float32)], **_one_row(image)})
             mapper = LinearColorMapper(palette=H_PALETTE, low=0.0, high=1.0)
             r = p.image("image", x="x", y="y", dw="dw", dh="dh", source=self.boundary,
                         color_mapper=mapper)
@@ -290,7 +161,7 @@ class PlaneView(Viewer):
             p.add_layout(bar, "right")
         else:
             self.boundary = self._source("plane_boundary",
-                                         {"image": [np.zeros((n, n), np.uint32)], **_col(image)})
+                                         {"image": [np.zeros((n, n), np.uint32)], **_one_row(image)})
             r = p.image_rgba("image", x="x", y="y", dw="dw", dh="dh", source=self.boundary)
             p.add_tools(HoverTool(renderers=[r], tooltips=[("x₁, x₂", "$x{0.00}, $y{0.00}")]))
         self.contour = self._source("plane_contour", {"xs": [], "ys": []})
@@ -384,7 +255,6 @@ class PlaneView(Viewer):
 
     # ---- updating -------------------------------------------------------------------
     @when_shown
-    @batched
     def refresh(self):
         """Recompute the pictures from the current weights (cheap: one forward pass)."""
         if self._current_signature() != self._signature:
@@ -422,15 +292,7 @@ class PlaneView(Viewer):
         images = [a[l][:, j - 1].reshape(n, n)[::st, ::st].astype(np.float32)
                   for l, j in self.tile_list]
         self.units.data["image"] = images
-        g = net.activation(2)
-        if net.hidden in ("sigmoid",):
-            palette, low, high = graph.SEQUENTIAL, 0.0, 1.0
-        elif net.hidden == "tanh":
-            palette, low, high = SIGNED_SMOOTH, -1.0, 1.0
-        else:  # relu, linear: unbounded, scaled to what is shown
-            biggest = max(float(np.max(np.abs(im))) for im in images) or 1.0
-            palette, low, high = ((SIGNED_SMOOTH, -biggest, biggest) if g.signed
-                                  else (graph.SEQUENTIAL, 0.0, biggest))
+        palette, low, high = activation_scale(net.activation(2), images)
         if (self._tile_mapper.low, self._tile_mapper.high) != (low, high) or \
                 tuple(self._tile_mapper.palette) != tuple(palette):
             self._tile_mapper.update(palette=list(palette), low=low, high=high)
@@ -478,9 +340,7 @@ class PlaneView(Viewer):
         shown = len(self.tile_list)
         more = (f" Showing the first {shown} of {self.n_hidden} hidden units."
                 if shown < self.n_hidden else "")
-        scale = {"sigmoid": "Viridis from 0 to 1", "tanh": "purple (−1) to orange (+1)",
-                 "relu": "Viridis from 0 to the largest value shown",
-                 "linear": "purple (negative) to orange (positive)"}.get(net.hidden, "colour bar")
+        scale = scale_words(net.activation(2))
         text = (f"<b>The network learns its own features.</b> Each tile is one hidden unit's "
                 f"activation a<sub>j</sub><sup>(l)</sup> = g(z<sub>j</sub><sup>(l)</sup>) over the "
                 f"same plane ({scale}); the output layer combines these.{more}")
@@ -491,5 +351,5 @@ class PlaneView(Viewer):
         return text
 
 
-def _col(values: dict) -> dict:
+def _one_row(values: dict) -> dict:
     return {k: [v] for k, v in values.items()}

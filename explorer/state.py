@@ -1,13 +1,21 @@
 """ExplorerState: everything one browser session knows, with no Panel in sight.
 
-It wraps an engine ``Stepper`` and the settings that build it.  Views watch
-``version`` (bumped after anything that changes what is shown) and
-``structure`` (bumped when the network's shape changes, so the graph must be
-laid out again), and show ``notice`` as a notification.  A setting that
-would make an invalid network puts the engine's message in ``notice`` and
-puts the setting back, so the old network stays.
+The settings (preset, architecture, activations, λ, α, ...) are parameters,
+and so is what they built: the engine ``Stepper`` with its network and
+training data, and the held-out test data.  Views listen to three events:
+
+* ``stepped``: the values shown changed (a step, an undo, a reset, a weight
+  edit, training progress, or any of the below);
+* ``rebuilt``: a new network or data set replaced the old one;
+* ``reshaped``: ... and its shape changed, so the graph is laid out again.
+
+A message for the user goes in ``notice`` (``say``).  A setting the engine
+refuses puts its message there and puts the setting back, so the old network
+stays.  Files and links are helpers that take a state (files.py, links.py).
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import numpy as np
 import param
@@ -15,19 +23,13 @@ import param
 from engine import Network, Stepper, presets
 from engine.activations import HIDDEN, OUTPUT
 from engine.losses import LOSSES
-from engine.stepper import MODES
 from engine.network import INITS
+from engine.stepper import MODES
 
 # Settings that keep Θ's shapes: changing one carries the current weights over.
 _KEEP_WEIGHTS = ("hidden", "output", "loss", "lam")
 # Settings that draw new weights.
 _NEW_WEIGHTS = ("hidden_layers", "init", "seed")
-
-
-class _Event:
-    """Stands in for a param event when a rebuild is asked for directly."""
-    def __init__(self, name):
-        self.name = name
 
 
 def parse_hidden_layers(text: str) -> list[int]:
@@ -72,9 +74,17 @@ class ExplorerState(param.Parameterized):
     playing = param.Boolean(default=False)
     speed = param.Number(default=2.0, bounds=(0.5, 20.0), doc="Steps per second while playing")
 
-    version = param.Integer(default=0, doc="Bumped after every change of what is shown")
-    rebuilt = param.Integer(default=0, doc="Bumped when a new network or data set replaces the old")
-    structure = param.Integer(default=0, doc="Bumped when the network's shape changes")
+    # What the settings built; replaced through replace(), never changed in place.
+    stepper = param.ClassSelector(class_=Stepper, allow_None=True, doc="The network, the "
+                                  "training data and the point reached in the iteration")
+    X_test = param.Array(default=None, allow_None=True, doc="Held-out examples (None: no test set)")
+    Y_test = param.Array(default=None, allow_None=True)
+    image_shape = param.Tuple(default=None, allow_None=True, length=2,
+                              doc="(rows, columns) when each input row is an image")
+
+    stepped = param.Event(doc="The values shown changed")
+    rebuilt = param.Event(doc="A new network or data set replaced the old")
+    reshaped = param.Event(doc="The network's shape or data changed: lay the views out again")
     notice = param.Tuple(default=(0, "info", ""), length=3,
                          doc="(counter, 'info' | 'success' | 'error', text) of the latest message")
 
@@ -82,11 +92,10 @@ class ExplorerState(param.Parameterized):
         """``load_preset(name)`` builds a Preset; the app passes a cached one."""
         super().__init__(**params)
         self._load = load_preset
-        self._syncing = False
+        self._matching = False
         self._count = 0
-        name = preset or self.preset
         try:
-            self._load_preset(name)
+            self._load_preset(preset or self.preset)
         except ValueError as error:
             self._load_preset("xnor")
             self.say("error", f"{error} Showing xnor instead.")
@@ -110,13 +119,12 @@ class ExplorerState(param.Parameterized):
     def m(self) -> int:
         return self.stepper.m
 
-    def _changed(self, structure=False):
+    def _stepped(self, *also):
+        """Tell the views; in the per-example loop the example shown is the loop's."""
         if self.mode == "per_example":
             with param.discard_events(self):
                 self.example = self.stepper.example
-        if structure:
-            self.structure += 1
-        self.version += 1
+        self.param.trigger("stepped", *also)
 
     # ---- stepping ---------------------------------------------------------------
     def _run(self, action, *args):
@@ -126,7 +134,7 @@ class ExplorerState(param.Parameterized):
             self.playing = False
             self.say("error", str(error))
             return None
-        self._changed()
+        self._stepped()
         return result
 
     def step(self):
@@ -148,7 +156,40 @@ class ExplorerState(param.Parameterized):
     def set_weight(self, l: int, j: int, i: int, value: float):
         return self._run(self.stepper.set_weight, l, j, i, value)
 
-    # ---- settings -----------------------------------------------------------------
+    def jump(self, net: Network, iterations: int, description: str = ""):
+        """Carry on from weights trained elsewhere (the trainer's), ``iterations`` further on."""
+        return self._run(self.stepper.jump, net, iterations, description)
+
+    # ---- replacing the network or the data ------------------------------------------
+    @contextmanager
+    def _matching_settings(self):
+        """Set settings to describe a network built already, without rebuilding it."""
+        self._matching = True
+        try:
+            yield
+        finally:
+            self._matching = False
+
+    def replace(self, stepper: Stepper, X_test=None, Y_test=None, message: str = "",
+                reshaped: bool = True):
+        """Switch to a new stepper (and test set), make the settings describe it, say so."""
+        net = stepper.network
+        with self._matching_settings():
+            self.param.update(
+                stepper=stepper, X_test=X_test, Y_test=Y_test,
+                hidden_layers=format_hidden_layers(net.sizes), hidden=net.hidden,
+                output=net.output, loss=net.loss, lam=net.lam,
+                learning_rate=stepper.learning_rate, mode=stepper.mode, example=0, playing=False,
+                test_fraction=0.0 if X_test is None else
+                round(len(X_test) / (len(X_test) + stepper.m), 3))
+        self.param.example.bounds = (0, stepper.m - 1)
+        if self.image_shape and int(np.prod(self.image_shape)) != net.sizes[0]:
+            self.image_shape = None
+        if message:
+            self.say("success", message)
+        self._stepped("rebuilt", *(["reshaped"] if reshaped else []))
+
+    # ---- presets and the test split ----------------------------------------------
     def _split(self, preset, fraction):
         """Training and test data: the preset's own split, or all its data
         split (with a fixed seed) so that ``fraction`` of it is held out."""
@@ -160,118 +201,102 @@ class ExplorerState(param.Parameterized):
             return X, Y, None, None
         return presets.split(X, Y, test_fraction=fraction, seed=0)
 
-    def _load_preset(self, name: str):
+    def _test_targets(self, stepper, X_test, Y_test):
+        return None if X_test is None else stepper.network.check_targets(Y_test, len(X_test))
+
+    def _load_preset(self, name: str, message: str = ""):
         preset = self._load(name)
         X_test = getattr(preset, "X_test", None)
         m = len(preset.X) + (0 if X_test is None else len(X_test))
-        fraction = (len(X_test) / m if X_test is not None else 0.2 if m >= 50 else 0.0)
-        X, Y, self.X_test, self.Y_test = self._split(preset, fraction)
+        fraction = len(X_test) / m if X_test is not None else 0.2 if m >= 50 else 0.0
+        X, Y, X_test, Y_test = self._split(preset, fraction)
         stepper = Stepper(preset.network, X, Y, learning_rate=preset.learning_rate,
                           mode=preset.mode)
-        self.stepper, self._preset = stepper, preset
-        self.image_shape = getattr(preset, "image_shape", None)
-        if self.X_test is not None:
-            self.Y_test = stepper.network.check_targets(self.Y_test, len(self.X_test))
-        net = preset.network
-        self._syncing = True
+        Y_test = self._test_targets(stepper, X_test, Y_test)
+        self._preset = preset
+        with self._matching_settings():
+            self.param.update(preset=name, init="random", seed=0, weights="preset",
+                              image_shape=getattr(preset, "image_shape", None))
+        self.replace(stepper, X_test, Y_test, message)
+
+    def _on_preset(self, event):
+        if self._matching:
+            return
         try:
-            self.param.update(
-                preset=name, hidden_layers=format_hidden_layers(net.sizes), hidden=net.hidden,
-                output=net.output, loss=net.loss, lam=net.lam, learning_rate=preset.learning_rate,
-                mode=preset.mode, example=0, playing=False, test_fraction=round(fraction, 3),
-                init="random", seed=0, weights="preset")
-        finally:
-            self._syncing = False
-        self.param.example.bounds = (0, stepper.m - 1)
+            self._load_preset(event.new, f"Loaded preset {event.new}: "
+                                         f"{presets.names()[event.new]}.")
+        except ValueError as error:
+            self._revert([event], str(error))
 
     def _on_test_fraction(self, event):
-        if self._syncing:
+        if self._matching:
             return
         try:
             X, Y, X_test, Y_test = self._split(self._preset, event.new)
             stepper = Stepper(self.stepper.network, X, Y, learning_rate=self.learning_rate,
                               mode=self.mode)
+            Y_test = self._test_targets(stepper, X_test, Y_test)
         except ValueError as error:
-            self._revert(event, str(error))
+            self._revert([event], str(error))
             return
-        self.stepper, self.X_test = stepper, X_test
-        self.Y_test = None if X_test is None else stepper.network.check_targets(Y_test, len(X_test))
-        self.playing = False
-        with param.discard_events(self):
-            self.example = 0
-        self.param.example.bounds = (0, stepper.m - 1)
-        self.rebuilt += 1
         held = "no test set" if X_test is None else f"{len(X_test)} held out for testing"
-        self.say("success", f"Split the data: {stepper.m} training examples, {held}. "
-                            "Stepping starts again at iteration 1.")
-        self._changed(structure=True)
-
-    def _on_preset(self, event):
-        if self._syncing:
-            return
-        old = self.stepper
-        try:
-            self._load_preset(event.new)
-        except ValueError as error:
-            self.stepper = old
-            self._revert(event, str(error))
-            return
-        self.rebuilt += 1
-        self.say("success", f"Loaded preset {event.new}: {presets.names()[event.new]}.")
-        self._changed(structure=True)
+        self.replace(stepper, X_test, Y_test, f"Split the data: {stepper.m} training examples, "
+                                              f"{held}. Stepping starts again at iteration 1.")
 
     def _revert(self, events, message):
         """Put settings back after the engine refused them, and say why."""
-        events = [events] if hasattr(events, "name") else list(events)
-        self._syncing = True
-        try:
+        with self._matching_settings():
             self.param.update(**{e.name: e.old for e in events})
-        finally:
-            self._syncing = False
         self.say("error", f"{message} The network was not changed.")
 
-    def _build_network(self, changed, new_weights=False) -> tuple[Network, str]:
+    # ---- settings that rebuild the network ------------------------------------------
+    def _build_network(self, changed, new_weights) -> tuple[Network, str, bool]:
+        """(network, how its weights came about, whether they are newly drawn)."""
         current = self.stepper.network
         settings = dict(hidden=self.hidden, output=self.output, loss=self.loss, lam=self.lam)
-        if not new_weights and not (set(changed) & set(_NEW_WEIGHTS)):
-            return current.with_settings(**settings), "kept the current weights"
+        if not new_weights and not set(changed) & set(_NEW_WEIGHTS):
+            return current.with_settings(**settings), "kept the current weights", False
         sizes = [current.sizes[0], *parse_hidden_layers(self.hidden_layers), current.sizes[-1]]
         net = Network(sizes, init=self.init, seed=self.seed, **settings)
-        return net, f"new {self.init} weights (seed {self.seed})"
+        return net, f"new {self.init} weights (seed {self.seed})", True
 
-    def _on_setting(self, *events, new_weights=False):
-        if self._syncing:
-            return
-        changed = [e.name for e in events]
+    def rebuild(self, changed=(), new_weights: bool = False, events=()):
+        """A network from the settings, on the same data: with the current weights when
+        only ``changed`` settings that keep Θ's shapes changed, else newly drawn ones
+        (also when ``new_weights``).  Refused settings are put back (``events``)."""
         try:
-            net, how = self._build_network(changed, new_weights)
+            net, how, drawn = self._build_network(changed, new_weights)
             stepper = Stepper(net, self.stepper.X, self.stepper.Y,
                               learning_rate=self.learning_rate, mode=self.mode)
         except ValueError as error:
             self._revert(events, str(error))
             return
-        old_sizes = self.stepper.network.sizes
-        self.stepper = stepper
-        self.playing = False
-        if how.startswith("new"):
+        reshaped = net.sizes != self.stepper.network.sizes
+        if drawn:
             with param.discard_events(self):
                 self.weights = "random"
-        self.rebuilt += 1
         what = ", ".join(f"{name} = {getattr(self, name)}" for name in changed)
-        self.say("success", f"Rebuilt the network ({'-'.join(map(str, net.sizes))}) with {what}; "
-                            f"{how}. Stepping starts again at iteration 1.")
-        self._changed(structure=net.sizes != old_sizes)
+        self.replace(stepper, self.X_test, self.Y_test,
+                     f"Rebuilt the network ({'-'.join(map(str, net.sizes))}) with {what}; {how}. "
+                     "Stepping starts again at iteration 1.", reshaped=reshaped)
+
+    def draw_weights(self):
+        """New weights from the init and seed settings (a link's ``weights=random``)."""
+        self.rebuild(("init", "seed"), new_weights=True)
+
+    def _on_setting(self, *events):
+        if not self._matching:
+            self.rebuild([e.name for e in events], events=events)
 
     def _on_learning_rate(self, event):
-        if self._syncing:
+        if self._matching:
             return
         try:
             self.stepper.learning_rate = event.new
         except ValueError as error:
-            self._revert(event, str(error))
+            self._revert([event], str(error))
             return
         self.say("info", f"α = {event.new:g} from the next update on.")
-        self.version += 1
 
     def _on_example(self, event):
         if self.mode == "per_example" and event.new != self.stepper.example:
@@ -279,134 +304,3 @@ class ExplorerState(param.Parameterized):
             with param.discard_events(self):
                 self.example = self.stepper.example
             self.say("info", "In per-example mode the graph follows the loop's current example.")
-        self.version += 1
-
-    # ---- files ------------------------------------------------------------------------
-    def _replace(self, stepper, X_test=None, Y_test=None, what=""):
-        """Switch to a new stepper (built from a file) and say so."""
-        self.stepper, self.X_test, self.Y_test = stepper, X_test, Y_test
-        net = stepper.network
-        self._syncing = True
-        try:
-            self.param.update(
-                hidden_layers=format_hidden_layers(net.sizes), hidden=net.hidden,
-                output=net.output, loss=net.loss, lam=net.lam,
-                learning_rate=stepper.learning_rate, mode=stepper.mode, example=0, playing=False,
-                test_fraction=0.0 if X_test is None else
-                round(len(X_test) / (len(X_test) + stepper.m), 3))
-        finally:
-            self._syncing = False
-        self.param.example.bounds = (0, stepper.m - 1)
-        if self.image_shape and int(np.prod(self.image_shape)) != net.sizes[0]:
-            self.image_shape = None
-        self.rebuilt += 1
-        self.say("success", what)
-        self._changed(structure=True)
-
-    def _from_file(self, action, filename):
-        try:
-            return action()
-        except ValueError as error:
-            self.say("error", f"{filename}: {error} Nothing was changed.")
-            return None
-
-    def load_session(self, data: bytes, filename: str = "session.json"):
-        """A whole session from a JSON file saved by ``save_session``."""
-        from engine import io
-
-        def build():
-            loaded = io.state_from_json(data)
-            return loaded, io.restore_stepper(loaded)
-        result = self._from_file(build, filename)
-        if result is None:
-            return False
-        loaded, stepper = result
-        if loaded.preset in presets.names():
-            with param.discard_events(self):
-                self.preset = loaded.preset
-        with param.discard_events(self):
-            self.seed = loaded.seed if loaded.seed is not None else self.seed
-            self.weights = "random"
-        name = f" “{loaded.name}”" if loaded.name else ""
-        self._replace(stepper, loaded.X_test, loaded.Y_test,
-                      f"Loaded session{name} from {filename}: {'-'.join(map(str, stepper.network.sizes))} "
-                      f"network, {stepper.m} examples, iteration {stepper.iteration}, "
-                      f"step {stepper.position}.")
-        return True
-
-    def save_session(self, name: str = "") -> str:
-        from engine import io
-        return io.state_to_json(self.stepper, preset=self.preset, seed=self.seed, name=name,
-                                X_test=self.X_test, Y_test=self.Y_test)
-
-    def load_weights(self, data: bytes, filename: str = "weights.npz"):
-        """Θ matrices from an .npz file, for the current architecture and data."""
-        from engine import io
-
-        net = self._from_file(lambda: io.load_weights_npz(data, self.network), filename)
-        if net is None:
-            return False
-        stepper = Stepper(net, self.stepper.X, self.stepper.Y,
-                          learning_rate=self.learning_rate, mode=self.mode)
-        with param.discard_events(self):
-            self.weights = "random"
-        self._replace(stepper, self.X_test, self.Y_test,
-                      f"Loaded the weights from {filename}; stepping starts again at iteration 1.")
-        return True
-
-    def load_data(self, data: bytes, filename: str = "data.csv"):
-        """A data set from a CSV file, for the current network's inputs and outputs."""
-        from engine import io
-
-        net = self.network
-        result = self._from_file(
-            lambda: io.load_csv(data, net.sizes[0], net.sizes[-1], net.loss_function), filename)
-        if result is None:
-            return False
-        X, Y = result
-        stepper = self._from_file(lambda: Stepper(net, X, Y, learning_rate=self.learning_rate,
-                                                  mode=self.mode), filename)
-        if stepper is None:
-            return False
-        self._replace(stepper, None, None,
-                      f"Loaded {stepper.m} examples from {filename} (no test set); "
-                      "stepping starts again at iteration 1.")
-        return True
-
-    def step_log(self) -> str:
-        from engine import io
-        return io.step_log_csv(self.stepper)
-
-    # ---- links ------------------------------------------------------------------------
-    def apply_link(self, settings: dict, problems=()):
-        """Apply settings read from a link (see links.py): the preset first, then
-        the split, then everything else in one rebuild; report what was ignored."""
-        settings = dict(settings)
-        preset = settings.pop("preset", None)
-        if preset is not None and preset != self.preset:
-            self.preset = preset
-        fraction = settings.pop("test_fraction", None)
-        if fraction is not None and abs(fraction - self.test_fraction) > 1e-9:
-            self.test_fraction = fraction
-        random = settings.pop("weights", None) == "random" and self.weights != "random"
-        alpha = settings.pop("learning_rate", None)
-        changes = {k: v for k, v in settings.items() if getattr(self, k) != v}
-        if changes:
-            self.param.update(**changes)
-        if random and self.weights != "random":
-            self._on_setting(*[_Event("seed")], new_weights=True)
-        if alpha is not None and alpha != self.learning_rate:
-            self.learning_rate = alpha
-        if problems:
-            self.say("error", "This link had settings that could not be used, so the defaults "
-                              "were kept for them: " + "; ".join(problems) + ".")
-
-    # ---- derived data for the views ------------------------------------------------
-    def example_label(self, i: int) -> str:
-        x = ", ".join(f"{v:.3g}" for v in self.stepper.X[i][:6])
-        if self.stepper.X.shape[1] > 6:
-            x += ", …"
-        Y = self.stepper.Y[i]
-        y = str(int(np.argmax(Y))) if Y.size > 1 and set(np.unique(Y)) <= {0.0, 1.0} else \
-            ", ".join(f"{v:.3g}" for v in Y)
-        return f"x = ({x}), y = {y}"

@@ -90,7 +90,7 @@ class Trainer(param.Parameterized):
         self._pool = pool or shared_pool()
         self._run: _Run | None = None
         self.reset_curves()
-        self.state.param.watch(lambda e: self._on_new_network(), ["structure", "rebuilt"])
+        self.state.param.watch(lambda e: self._on_new_network(), "rebuilt")
 
     # ---- curves ---------------------------------------------------------------
     def reset_curves(self):
@@ -240,11 +240,10 @@ class Trainer(param.Parameterized):
             self.costs["J"].extend(J for _, J in costs)
         applied = s.stepper.iterations_done - run.base
         if latest is not None and done > applied:
-            s.stepper.jump(latest, done - applied, description=(
+            self.record_metrics(run.base + done, latest)
+            s.jump(latest, done - applied, description=(
                 f"Trained to iteration {run.base + done} "
                 f"({_method_name(self.method)}); J = {self.costs['J'][-1]:.6g}."))
-            self.record_metrics(run.base + done, latest)
-            s.version += 1
         if ended:
             self._finish(last, done)
         if costs or ended:

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from explorer import files
 from explorer.state import ExplorerState
 
 
@@ -27,13 +28,13 @@ def saved_session(preset="debug", steps=5, name="my net"):
     state = ExplorerState(preset=preset)
     for _ in range(steps):
         state.step()
-    return state, state.save_session(name)
+    return state, files.save_session(state, name)
 
 
 def test_a_saved_session_loads_back_at_the_same_step_with_the_same_numbers():
     original, text = saved_session()
     other = ExplorerState(preset="xor")
-    assert other.load_session(text.encode(), "net.json")
+    assert files.load_session(other, text.encode(), "net.json")
     s, t = original.stepper, other.stepper
     assert (t.iteration, t.position, t.mode, other.preset) == (s.iteration, s.position, s.mode, "debug")
     for l in s.a:
@@ -50,7 +51,7 @@ def test_a_saved_session_loads_back_at_the_same_step_with_the_same_numbers():
 def test_a_session_with_a_test_set_keeps_it():
     original, text = saved_session("circle", steps=1)
     other = ExplorerState()
-    other.load_session(text.encode())
+    files.load_session(other, text.encode())
     np.testing.assert_array_equal(other.X_test, original.X_test)
     assert other.test_fraction == pytest.approx(original.test_fraction, abs=0.01)
 
@@ -58,7 +59,7 @@ def test_a_session_with_a_test_set_keeps_it():
 def test_a_name_with_markup_is_kept_as_plain_text():
     _, text = saved_session(name="<script>alert(1)</script>")
     other = ExplorerState()
-    other.load_session(text.encode())
+    files.load_session(other, text.encode())
     assert "<script>alert(1)</script>" in other.notice[2]  # escaping is the view's job
 
 
@@ -97,7 +98,7 @@ def test_a_bad_session_file_changes_nothing_and_says_why(case):
     state = ExplorerState(preset="blobs")
     state.step()
     before = snapshot(state)
-    assert not state.load_session(data, "bad.json")
+    assert not files.load_session(state, data, "bad.json")
     assert state.notice[1] == "error" and words in state.notice[2] and "bad.json" in state.notice[2]
     assert "Nothing was changed" in state.notice[2]
     assert_unchanged(state, before)
@@ -112,7 +113,7 @@ def npz(**arrays):
 def test_weights_load_from_npz_and_object_arrays_are_refused():
     state = ExplorerState(preset="xor")
     thetas = [np.full((2, 3), 0.5), np.full((1, 3), -0.25)]
-    assert state.load_weights(npz(Theta1=thetas[0], Theta2=thetas[1]), "w.npz")
+    assert files.load_weights(state, npz(Theta1=thetas[0], Theta2=thetas[1]), "w.npz")
     np.testing.assert_array_equal(state.network.thetas[0], thetas[0])
     before = snapshot(state)
     objects = np.array([{"evil": 1}, None], dtype=object)
@@ -123,9 +124,9 @@ def test_weights_load_from_npz_and_object_arrays_are_refused():
     with zipfile.ZipFile(zipped, "w") as z:
         z.writestr("Theta1.npy", buffer.getvalue())
         z.writestr("Theta2.npy", buffer.getvalue())
-    assert not state.load_weights(zipped.getvalue(), "evil.npz")
+    assert not files.load_weights(state, zipped.getvalue(), "evil.npz")
     assert "objects" in state.notice[2] and "unpickled" in state.notice[2]
-    assert not state.load_weights(npz(Theta1=np.zeros((3, 3)), Theta2=thetas[1]), "shape.npz")
+    assert not files.load_weights(state, npz(Theta1=np.zeros((3, 3)), Theta2=thetas[1]), "shape.npz")
     assert_unchanged(state, before)
 
 
@@ -138,22 +139,22 @@ def test_weights_load_from_npz_and_object_arrays_are_refused():
 def test_bad_csv_data_changes_nothing(text, words):
     state = ExplorerState(preset="xor" if words != "label" else "blobs")
     before = snapshot(state)
-    assert not state.load_data(text, "d.csv")
+    assert not files.load_data(state, text, "d.csv")
     assert state.notice[1] == "error" and words in state.notice[2]
     assert_unchanged(state, before)
 
 
 def test_csv_data_loads_with_or_without_a_header():
     state = ExplorerState(preset="xor")
-    assert state.load_data(b"x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n0.5,0.5,1\n", "xor5.csv")
+    assert files.load_data(state, b"x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n0.5,0.5,1\n", "xor5.csv")
     assert state.m == 5 and state.X_test is None and state.test_fraction == 0
-    assert state.load_data(b"0,0,1\n1,1,1\n", "two.csv")
+    assert files.load_data(state, b"0,0,1\n1,1,1\n", "two.csv")
     assert state.m == 2
 
 
 def test_the_step_log_has_every_value_of_one_iteration():
     state = ExplorerState(preset="worked_example")
-    log = state.step_log().splitlines()
+    log = files.step_log(state).splitlines()
     header = log[0].split(",")
     assert header[:2] == ["step", "phase"] and "value" in header
     assert any(",J," in row and "0.29837" in row for row in log)

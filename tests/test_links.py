@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from explorer.links import query_from_state, settings_from_query
+from explorer.links import apply_link, query_from_state, settings_from_query
 from explorer.state import ExplorerState
 
 
@@ -11,7 +11,7 @@ def reopen(state):
     query = {k: [v.encode()] for k, v in query_from_state(state).items()}  # as session_args
     settings, problems = settings_from_query(query)
     fresh = ExplorerState(preset=settings.pop("preset"))
-    fresh.apply_link(settings, problems)
+    apply_link(fresh, settings, problems)
     return fresh, problems
 
 
@@ -71,7 +71,7 @@ def test_malformed_link_parameters_fall_back_to_defaults_and_say_so(key, value, 
     assert len(problems) == 1 and words in problems[0] and problems[0].startswith(f"{key}=")
     state = ExplorerState(preset=settings.pop("preset", "xor"))
     default = ExplorerState(preset="xor")
-    state.apply_link(settings, problems)
+    apply_link(state, settings, problems)
     assert state.notice[1] == "error" and "could not be used" in state.notice[2]
     same(state, default)
 
@@ -80,5 +80,5 @@ def test_a_link_whose_settings_the_engine_refuses_keeps_the_preset():
     settings, problems = settings_from_query({"preset": "xor", "output": "tanh"})
     assert problems == []  # each value is valid on its own ...
     state = ExplorerState(preset="xor")
-    state.apply_link(settings, problems)
+    apply_link(state, settings, problems)
     assert state.output == "sigmoid" and "does not work with tanh" in state.notice[2]  # ... not together

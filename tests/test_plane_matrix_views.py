@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 
 from engine import Network, train
-from explorer import plane_view
+from explorer import plane
 from explorer.matrix_view import MATRICES, MatrixView, accumulated_examples, cell_text, follow_layer
-from explorer.plane_view import PlaneView, boundary_rgba, identical_units
+from explorer.graph import identical_units
+from explorer.plane import boundary_rgba
+from explorer.plane_view import PlaneView
 from explorer.state import ExplorerState
 
 
@@ -19,7 +21,7 @@ def image(view):
 def test_one_output_image_is_h_on_the_grid(preset):
     s = ExplorerState(preset=preset)
     view = PlaneView(state=s)
-    n = plane_view.GRID
+    n = plane.GRID
     assert view.available
     assert image(view).shape == (n, n) and image(view).dtype == np.float32
     # Row r is x2 = ys[r] (bottom up), column c is x1 = xs[c].
@@ -37,7 +39,7 @@ def test_blobs_image_is_the_predicted_class_tinted_by_confidence():
     s = ExplorerState(preset="blobs")
     s.finish_iteration()
     view = PlaneView(state=s)
-    n = plane_view.GRID
+    n = plane.GRID
     img = image(view)
     assert img.shape == (n, n) and img.dtype == np.uint32
     h = s.network.predict(view.points)
@@ -46,7 +48,7 @@ def test_blobs_image_is_the_predicted_class_tinted_by_confidence():
     rgb = img.reshape(-1).view(np.uint8).reshape(-1, 4)[:, :3].astype(float)
     predicted = np.argmax(h, axis=1)
     for k in np.unique(predicted):
-        c = plane_view._rgb(plane_view.class_colour(k))
+        c = plane.rgb(plane.class_colour(k))
         share = (255 - rgb[predicted == k]) / np.maximum(255 - c, 1)
         moving = 255 - c > 30   # channels where the class colour differs enough from white
         spread = share[:, moving].max(axis=1) - share[:, moving].min(axis=1)
@@ -58,7 +60,7 @@ def test_confidence_sets_the_tint():
     unsure = np.array([[0.34, 0.33, 0.33]])
     white = np.array([255, 255, 255])
     rgb = lambda h: boundary_rgba(h, 1).reshape(-1).view(np.uint8)[:3].astype(float)
-    blue = plane_view._rgb(plane_view.class_colour(0))
+    blue = plane.rgb(plane.class_colour(0))
     assert np.abs(rgb(unsure) - white).max() < 35
     assert np.abs(rgb(sure) - white).max() > 100
     assert np.linalg.norm(rgb(sure) - blue) < np.linalg.norm(rgb(unsure) - blue)
@@ -80,8 +82,7 @@ def test_training_and_test_points_are_drawn_by_class():
 def test_the_black_line_is_where_h_is_one_half():
     s = ExplorerState(preset="circle")
     net, _ = train(s.network, s.stepper.X, s.stepper.Y, learning_rate=1.0, iterations=300)
-    s.stepper.jump(net, 300)
-    s.version += 1
+    s.jump(net, 300)
     view = PlaneView(state=s)
     xs, ys = view.contour.data["xs"], view.contour.data["ys"]
     assert xs, "a trained circle net has a boundary inside the plane"
@@ -119,12 +120,12 @@ def test_unit_images_are_the_hidden_activations(preset):
     s = ExplorerState(preset=preset)
     s.finish_iteration()
     view = PlaneView(state=s)
-    n = plane_view.GRID
+    n = plane.GRID
     a = s.network.forward(view.points)[1]
     tiles = view.units.data
     hidden = [(l, j) for l in range(2, s.network.L) for j in range(1, s.network.sizes[l - 1] + 1)]
     assert list(zip(tiles["layer"], tiles["unit"])) == hidden
-    stride = 1 if len(hidden) <= plane_view.FINE_TILES else 2
+    stride = 1 if len(hidden) <= plane.FINE_TILES else 2
     assert view.stride == stride
     for im, l, j in zip(tiles["image"], tiles["layer"], tiles["unit"]):
         expected = a[l][:, j - 1].reshape(n, n)[::stride, ::stride]
@@ -136,7 +137,7 @@ def test_at_most_32_unit_heatmaps_and_the_caption_says_so():
     s = ExplorerState(preset="circle")
     s.hidden_layers = "40"
     view = PlaneView(state=s)
-    assert len(view.units.data["image"]) == plane_view.MAX_TILES
+    assert len(view.units.data["image"]) == plane.MAX_TILES
     assert "first 32 of 40 hidden units" in view.tiles_caption.object
 
 

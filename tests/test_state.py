@@ -24,15 +24,17 @@ def test_an_unknown_preset_falls_back_to_xnor_and_says_so():
     assert s.notice[1] == "error" and "nope" in s.notice[2]
 
 
-def test_stepping_matches_the_engine_and_bumps_version():
+def test_stepping_matches_the_engine_and_tells_the_views():
     s = ExplorerState(preset="debug")
     p = presets.load("debug")
     engine = Stepper(p.network, p.X, p.Y, learning_rate=p.learning_rate)
-    v = s.version
+    told = []
+    s.param.watch(lambda *events: told.append([e.name for e in events]),
+                  ["stepped", "rebuilt", "reshaped"])
     for _ in range(4):
         s.step()
         engine.step()
-    assert s.version == v + 4
+    assert told == [["stepped"]] * 4
     assert s.stepper.description == engine.description
     np.testing.assert_array_equal(s.stepper.delta[3], engine.delta[3])
     s.back()  # forward 2, forward 3, cost, δ^(3): back to just after the cost
@@ -58,10 +60,12 @@ def test_per_example_mode_makes_the_shown_example_follow_the_loop():
 
 def test_changing_the_architecture_rebuilds_with_new_weights_and_says_so():
     s = ExplorerState(preset="xor")
-    structure = s.structure
+    told = []
+    s.param.watch(lambda *events: told.append({e.name for e in events}),
+                  ["stepped", "rebuilt", "reshaped"])
     s.hidden_layers = "3, 2"
     assert s.network.sizes == [2, 3, 2, 1]
-    assert s.structure == structure + 1
+    assert told == [{"stepped", "rebuilt", "reshaped"}]
     assert s.notice[1] == "success" and "2-3-2-1" in s.notice[2]
     expected = Network([2, 3, 2, 1], seed=s.seed)
     assert thetas_equal(s.network, expected)
@@ -69,11 +73,15 @@ def test_changing_the_architecture_rebuilds_with_new_weights_and_says_so():
     assert s.network.sizes == [2, 1]
 
 
-def test_changing_an_activation_keeps_the_weights():
+def test_changing_an_activation_keeps_the_weights_and_the_shape():
     s = ExplorerState(preset="xnor")
     before = s.network
+    told = []
+    s.param.watch(lambda *events: told.append({e.name for e in events}),
+                  ["stepped", "rebuilt", "reshaped"])
     s.hidden = "tanh"
     assert s.network.hidden == "tanh" and thetas_equal(s.network, before)
+    assert told == [{"stepped", "rebuilt"}]
 
 
 @pytest.mark.parametrize("name, value, words", [
@@ -133,7 +141,7 @@ def test_parse_hidden_layers():
 def test_the_explorer_renders_without_a_server_as_in_a_notebook():
     import panel as pn
 
-    from explorer.views import Explorer
+    from explorer.app_layout import Explorer
 
     explorer = Explorer(preset="debug")
     root = pn.panel(explorer).get_root()
@@ -146,13 +154,12 @@ def test_the_explorer_renders_without_a_server_as_in_a_notebook():
 
 def test_large_nets_draw_only_the_strongest_edges_and_say_so():
     from explorer import graph
-    from explorer.views import Explorer
+    from explorer.app_layout import Explorer
 
     explorer = Explorer(preset="xnor")
     s = explorer.state
     rng = np.random.default_rng(0)
-    s.stepper = Stepper(Network([400, 25, 10], seed=1), rng.random((5, 400)), np.arange(5) % 10)
-    s.structure += 1
+    s.replace(Stepper(Network([400, 25, 10], seed=1), rng.random((5, 400)), np.arange(5) % 10))
     edges = explorer.graph.edges.data
     assert len(edges["theta"]) <= graph.MAX_EDGES
     assert "strongest" in explorer.graph._note.text and "10285" in explorer.graph._note.text

@@ -12,6 +12,7 @@ import pytest
 
 from engine import train
 from explorer.checker import GradientChecker
+from explorer import files
 from explorer.state import ExplorerState
 from explorer.trainer import Trainer
 from explorer.training_pool import ERROR, Job, TrainingPool, blas_threads, run_slice, shared_pool
@@ -136,7 +137,7 @@ def big_inputs_state():
     rng = np.random.default_rng(0)
     X, y = rng.uniform(0.5, 2, (6, 2)) * 1e20, rng.normal(size=6)
     rows = [f"{a!r},{b!r},{c!r}" for (a, b), c in zip(X.tolist(), y.tolist())]
-    assert state.load_data("\n".join(rows).encode(), "big.csv")
+    assert files.load_data(state, "\n".join(rows).encode(), "big.csv")
     return state
 
 

@@ -9,6 +9,7 @@ import pytest
 from conftest import bokeh_data
 from test_explorer import click, expect_status, open_app, wait_for
 
+from explorer import files
 from explorer.state import ExplorerState
 
 
@@ -21,7 +22,7 @@ def session_text(preset="xor", steps=2, name=None):
     state = ExplorerState(preset=preset)
     for _ in range(steps):
         state.step()
-    return state.save_session(name or "")
+    return files.save_session(state, name or "")
 
 
 def doc(**changes):

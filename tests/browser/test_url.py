@@ -6,7 +6,7 @@ import numpy as np
 from conftest import bokeh_data, wait_for_bokeh_model
 from test_explorer import wait_for
 
-from explorer.links import settings_from_query
+from explorer.links import apply_link, settings_from_query
 from explorer.state import ExplorerState
 
 
@@ -34,7 +34,7 @@ def test_a_link_opens_the_same_network_in_a_fresh_browser(browser, explorer_serv
     settings, problems = settings_from_query(query(page))
     assert problems == []
     expected = ExplorerState(preset=settings.pop("preset"))
-    expected.apply_link(settings)
+    apply_link(expected, settings)
     assert expected.network.sizes == [2, 5, 3, 1] and expected.network.hidden == "relu"
     for got, want in zip(thetas_from_edges(edges, expected.network.sizes), expected.network.thetas):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)

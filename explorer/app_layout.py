@@ -1,0 +1,132 @@
+"""Explorer: every view of one session, assembled; works served and in a notebook.
+
+The sidebar holds the settings, the display options and the files; the main
+column the controls, the status line, messages, the graph and, below it, the
+tabs.  The tabs are declared once as data: (title, the views in it).  Views
+in a hidden tab skip their updates until it is shown (lazy.py).
+"""
+from __future__ import annotations
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from engine import presets
+
+from .checker import GradientChecker
+from .controls import Controls
+from .entry import on_change
+from .features_view import WeightImagesView
+from .files_view import FilesView
+from .gradcheck_view import GradientCheckView
+from .graph_view import GraphView
+from .lazy import show
+from .literal import literal
+from .matrix_view import MatrixView
+from .plane_view import PlaneView
+from .settings_view import Display, Settings
+from .state import ExplorerState
+from .status_view import EquationView, StatusLine
+from .trainer import Trainer
+from .training_view import TrainingView
+from .weight_editor import WeightEditor
+
+ALERT = {"error": "danger", "success": "success", "info": "info"}
+
+
+class Explorer(Viewer):
+    """The whole explorer for one session."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, preset: str | None = None, **params):
+        if "state" not in params:
+            # Presets are read-only and the same for every session: build each once.
+            params["state"] = ExplorerState(preset=preset, load_preset=pn.cache(presets.load))
+        super().__init__(**params)
+        s = self.state
+        self.graph = GraphView(state=s)
+        self.controls = Controls(state=s)
+        self.status = StatusLine(state=s)
+        self.equation = EquationView(state=s)
+        self.settings = Settings(state=s)
+        self.display = Display(state=s)
+        self.weights = WeightEditor(state=s, graph=self.graph)
+        self.trainer = Trainer(state=s)
+        self.training = TrainingView(trainer=self.trainer)
+        self.plane = PlaneView(state=s)
+        self.weight_images = WeightImagesView(state=s)
+        self.matrices = MatrixView(state=s)
+        self.files = FilesView(state=s)
+        self.checker = GradientChecker(state=s)
+        self.gradcheck = GradientCheckView(checker=self.checker, graph=self.graph)
+        self.clocks = [self.controls.clock, self.training.clock, self.gradcheck.clock]
+
+        self.copy_link = pn.widgets.Button(
+            label="Copy link", color="default", sizing_mode="stretch_width",
+            description="Copy a link that opens this preset with these settings")
+        # The address bar always holds the link (links.py); copy it in the browser.
+        self.copy_link.js_on_click(code="""
+            navigator.clipboard.writeText(window.location.href).then(
+              () => { cb_obj.label = 'Link copied ✓'; setTimeout(() => cb_obj.label = 'Copy link', 2000) },
+              () => { window.prompt('Copy this link:', window.location.href) })
+        """)
+        self.message = pn.pane.Alert("", alert_type="info", visible=False,
+                                     sizing_mode="stretch_width", margin=(0, 10))
+        s.param.watch(self._on_notice, "notice")
+        if s.notice[2]:
+            self._on_notice()
+
+        self.tab_views = [
+            ("Equation", [self.equation]),
+            ("Train", [self.training]),
+            ("Input plane & features", [self.plane, self.weight_images]),
+            ("Matrices", [self.matrices]),
+            ("Gradient check", [self.gradcheck]),
+            ("Edit weights", [self.weights]),
+        ]
+        self.tabs = pn.Tabs(*[(title, pn.Column(*views, sizing_mode="stretch_width"))
+                              for title, views in self.tab_views],
+                            sizing_mode="stretch_width", dynamic=True)
+        on_change(self.tabs, lambda active: self._show_tab(), name="active")
+        self._show_tab()
+
+        def heading(text):
+            return pn.pane.HTML(f"<h3>{text}</h3>", margin=(0, 10))
+        self.sidebar = [heading("Network"), self.settings, self.copy_link,
+                        heading("Display"), self.display, heading("Files"), self.files]
+        self.main = [pn.Column(self.controls, self.status, self.message, self.graph, self.tabs,
+                               sizing_mode="stretch_width")]
+
+    def __panel__(self):
+        return pn.Row(pn.Column(*self.sidebar, width=320),
+                      pn.Column(*self.main, sizing_mode="stretch_both"),
+                      sizing_mode="stretch_both")
+
+    def _show_tab(self):
+        """Views in hidden tabs skip their updates (stepping stays fast) until shown."""
+        for index, (_, views) in enumerate(self.tab_views):
+            for view in views:
+                show(view, index == self.tabs.active)
+
+    def _on_notice(self, *events):
+        _, kind, text = self.state.notice
+        # Messages quote links, file names and exceptions: the Alert renders Markdown.
+        self.message.object = literal(text)
+        self.message.alert_type = ALERT.get(kind, "info")
+        self.message.visible = bool(text)
+        notifications = pn.state.notifications
+        if notifications is not None and text:
+            getattr(notifications, kind)(literal(text), duration=0 if kind == "error" else 4000)
+
+    def close(self):
+        """Release the session: stop clocks and training, drop the history.
+
+        Called when the browser session ends (``pn.state.on_session_destroyed``).
+        """
+        self.state.playing = False
+        self.trainer.cancel()
+        self.checker.clear()
+        for clock in self.clocks:
+            clock.stop()
+        self.state.stepper = None

@@ -1,0 +1,123 @@
+"""Where a session's work starts, and the one place that takes the document lock.
+
+Everything a session does starts at an entry point: a button's click, a key,
+a tick of a clock, a widget's change, a file arriving.  Each one runs its
+body inside ``pn.io.unlocked()``, once, through ``entry``; views never take
+the lock themselves.  Three reasons:
+
+* Panel 1.9 runs a widget's watchers with the document unlocked, and a Bokeh
+  model changed there raised "_pending_writes should be non-None".  So a
+  widget's change is applied on the session's next tick (``later``,
+  ``on_change``, ``linked``), in an ordinary callback.
+* Clicks and keys wait for the next tick too, so that every action is
+  applied in the order the browser sent it.
+* ``pn.io.unlocked()`` holds every model change of the body and writes them
+  to the browser in one message: a step that changes five views repaints once.
+
+Without a served session (a notebook, a test) everything runs at once.
+"""
+from __future__ import annotations
+
+import functools
+
+import panel as pn
+
+
+def entry(fn):
+    """``fn``, made an entry point: its model changes are sent together, once it returns."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with pn.io.unlocked():  # nested entries are fine: the outer one holds the events
+            return fn(*args, **kwargs)
+    return run
+
+
+def _served() -> bool:
+    doc = pn.state.curdoc
+    return doc is not None and doc.session_context is not None and pn.state.loaded
+
+
+def later(action):
+    """Run ``action`` as an entry point on the session's next tick (now, when not served)."""
+    if _served():
+        pn.state.curdoc.add_next_tick_callback(entry(action))
+    else:
+        entry(action)()
+
+
+def on_click(button, action):
+    """``action()`` on the next tick after ``button`` is clicked.
+
+    Clicks wait for the next tick like widget changes do, so that the two are
+    applied in the order they came: a bug chosen and then "Run" checks that bug."""
+    button.on_click(lambda event: later(action))
+
+
+def on_change(widget, action, name: str = "value"):
+    """``action(new value)`` on the next tick after the browser changes ``widget``."""
+    widget.param.watch(lambda event: later(lambda: action(event.new)), name)
+
+
+def linked(widget_type, obj, name, **kwargs):
+    """A widget for ``obj.<name>``, like ``widget_type.from_param``, whose changes
+    are applied with ``later``; changes of the parameter show in the widget."""
+    p = obj.param[name]
+    if hasattr(p, "objects") and "options" not in kwargs:
+        kwargs["options"] = p.objects if isinstance(p.objects, dict) else list(p.objects)
+    bounds = getattr(p, "bounds", None)
+    if bounds and "start" in widget_type.param and "end" in widget_type.param:
+        kwargs.setdefault("start", bounds[0])
+        kwargs.setdefault("end", bounds[1])
+    widget = widget_type(value=getattr(obj, name), **kwargs)
+
+    # Both directions use the values as they are now, not as the event saw them: a
+    # refused setting is put back from inside the watcher that set it, and answering
+    # the stale event would undo that and start a ping-pong, one round a tick.
+    def to_obj(value):
+        if widget.value == value and getattr(obj, name) != value:
+            setattr(obj, name, value)
+
+    def to_widget(event):
+        value = getattr(obj, name)
+        if widget.value != value:
+            widget.value = value
+
+    on_change(widget, to_obj)
+    obj.param.watch(to_widget, name)
+    return widget
+
+
+class Clock:
+    """A periodic callback of the session, each tick an entry point.
+
+    ``start()``, ``stop()`` and ``period`` (ms, may change while running).
+    ``Explorer.close`` stops every view's clock.
+    """
+
+    def __init__(self, tick, period: int):
+        self._tick = entry(tick)
+        self._period = int(period)
+        self._callback = None
+
+    @property
+    def running(self) -> bool:
+        return self._callback is not None
+
+    @property
+    def period(self) -> int:
+        return self._period
+
+    @period.setter
+    def period(self, ms: int):
+        self._period = int(ms)
+        if self._callback is not None:
+            self._callback.period = self._period
+
+    def start(self):
+        if self._callback is None:
+            self._callback = pn.state.add_periodic_callback(self._tick, period=self._period)
+
+    def stop(self):
+        if self._callback is not None:
+            self._callback.stop()
+            self._callback = None

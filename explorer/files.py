@@ -1,0 +1,103 @@
+"""A session's files: save and load sessions, weights and data, export a step log.
+
+Each function takes an ExplorerState.  A file that cannot be used is refused
+with a message naming it, and the session stays exactly as it was.  No Panel.
+"""
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import param
+
+from engine import Stepper, io, presets
+
+# File kinds by ending, and what loads each.
+KINDS = {".json": "session", ".npz": "weights", ".csv": "data"}
+
+
+def load_file(state, data: bytes | None, filename: str) -> bool:
+    """Load whatever kind of file ``filename`` names; False (and a message) if refused."""
+    data = data or b""
+    kind = KINDS.get(PurePath(filename).suffix.lower())
+    if kind is None:
+        state.say("error", f"{filename}: only .json (session), .npz (weights) and "
+                           ".csv (data) files can be loaded. Nothing was changed.")
+        return False
+    if len(data) > io.MAX_UPLOAD_BYTES:
+        state.say("error", f"{filename} is {len(data) / 2**20:.1f} MB; files up to "
+                           f"{io.MAX_UPLOAD_BYTES // 2**20} MB can be loaded. Nothing was changed.")
+        return False
+    return {"session": load_session, "weights": load_weights, "data": load_data}[kind](
+        state, data, filename)
+
+
+def _read(state, action, filename):
+    """action(), or None after saying why the file was refused."""
+    try:
+        return action()
+    except ValueError as error:
+        state.say("error", f"{filename}: {error} Nothing was changed.")
+        return None
+
+
+def load_session(state, data: bytes, filename: str = "session.json") -> bool:
+    """A whole session from a JSON file saved by ``save_session``."""
+    def build():
+        loaded = io.state_from_json(data)
+        return loaded, io.restore_stepper(loaded)
+    result = _read(state, build, filename)
+    if result is None:
+        return False
+    loaded, stepper = result
+    with param.discard_events(state):  # where it came from; the stepper is the session
+        if loaded.preset in presets.names():
+            state.preset = loaded.preset
+        if loaded.seed is not None:
+            state.seed = loaded.seed
+        state.weights = "random"
+    name = f" “{loaded.name}”" if loaded.name else ""
+    state.replace(stepper, loaded.X_test, loaded.Y_test,
+                  f"Loaded session{name} from {filename}: {'-'.join(map(str, stepper.network.sizes))} "
+                  f"network, {stepper.m} examples, iteration {stepper.iteration}, "
+                  f"step {stepper.position}.")
+    return True
+
+
+def save_session(state, name: str = "") -> str:
+    return io.state_to_json(state.stepper, preset=state.preset, seed=state.seed, name=name,
+                            X_test=state.X_test, Y_test=state.Y_test)
+
+
+def load_weights(state, data: bytes, filename: str = "weights.npz") -> bool:
+    """Θ matrices from an .npz file, for the current architecture and data."""
+    net = _read(state, lambda: io.load_weights_npz(data, state.network), filename)
+    if net is None:
+        return False
+    stepper = Stepper(net, state.stepper.X, state.stepper.Y,
+                      learning_rate=state.learning_rate, mode=state.mode)
+    with param.discard_events(state):
+        state.weights = "random"
+    state.replace(stepper, state.X_test, state.Y_test,
+                  f"Loaded the weights from {filename}; stepping starts again at iteration 1.")
+    return True
+
+
+def load_data(state, data: bytes, filename: str = "data.csv") -> bool:
+    """A data set from a CSV file, for the current network's inputs and outputs."""
+    net = state.network
+    result = _read(state, lambda: io.load_csv(data, net.sizes[0], net.sizes[-1],
+                                              net.loss_function), filename)
+    if result is None:
+        return False
+    X, Y = result
+    stepper = _read(state, lambda: Stepper(net, X, Y, learning_rate=state.learning_rate,
+                                           mode=state.mode), filename)
+    if stepper is None:
+        return False
+    state.replace(stepper, None, None, f"Loaded {stepper.m} examples from {filename} (no test "
+                                       "set); stepping starts again at iteration 1.")
+    return True
+
+
+def step_log(state) -> str:
+    return io.step_log_csv(state.stepper)

@@ -1,0 +1,98 @@
+"""WeightEditor: set one weight Θ_ji^(l), in a table of Θ^(l) or by clicking an edge."""
+from __future__ import annotations
+
+import pandas as pd
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from .entry import later, on_change, on_click
+from .graph_view import GraphView
+from .lazy import when_shown
+from .state import ExplorerState
+
+TABLE_MAX = 12  # Θ^(l) tables are offered up to this many rows and columns
+
+
+class WeightEditor(Viewer):
+    """Pick Θ^(l), j and i (or click an edge) and set the value, or edit a table cell."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+    graph = param.ClassSelector(class_=GraphView)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.layer = pn.widgets.Select(label="Weight matrix", width=140)
+        self.j = pn.widgets.IntInput(label="j (to unit)", start=1, width=90)
+        self.i = pn.widgets.IntInput(label="i (from unit, 0 = bias)", start=0, width=140)
+        self.value = pn.widgets.FloatInput(label="New value", width=110)
+        self.apply = pn.widgets.Button(label="Set weight", color="primary", width=110,
+                                       align="end")
+        self.table = pn.widgets.Tabulator(pd.DataFrame(), show_index=True,
+                                          sizing_mode="stretch_width", height=170,
+                                          disabled=False, selectable=False)
+        self.note = pn.pane.HTML(margin=(0, 10), styles={"color": "#555"})
+        on_click(self.apply, self._apply)
+        # The table's row labels ("j=1", ...) and {column label: i}, to read edits back.
+        self._cells = ([], {})
+        self.table.on_edit(self._on_edit)
+        on_change(self.layer, lambda value: self._show())
+        for w in (self.j, self.i):
+            on_change(w, lambda value: self._fill_value())
+        self.state.param.watch(self._sync_layers, "reshaped")
+        self.state.param.watch(self._show, "stepped")
+        self.graph.param.watch(self._on_edge, "selected_edge")
+        self._sync_layers()
+
+    def __panel__(self):
+        return pn.Column(pn.Row(self.layer, self.j, self.i, self.value, self.apply),
+                         self.table, self.note, sizing_mode="stretch_width")
+
+    def _sync_layers(self, *events):
+        L = self.state.network.L
+        self.layer.options = {f"Θ^({l})": l for l in range(1, L)}
+        self.layer.value = 1
+        self._show()
+
+    def _theta(self):
+        return self.state.network.theta(self.layer.value or 1)
+
+    @when_shown
+    def _show(self, *events):
+        theta = self._theta()
+        l = self.layer.value or 1
+        self.j.end, self.i.end = theta.shape[0], theta.shape[1] - 1
+        small = max(theta.shape) <= TABLE_MAX
+        if small:
+            columns = [f"i={i}" + (" (bias)" if i == 0 else "") for i in range(theta.shape[1])]
+            rows = [f"j={j}" for j in range(1, theta.shape[0] + 1)]
+            self._cells = (rows, {name: i for i, name in enumerate(columns)})
+            self.table.value = pd.DataFrame(theta, columns=columns, index=rows)
+        self.table.visible = small
+        self.note.object = (f"Θ<sup>({l})</sup> is {theta.shape[0]} × {theta.shape[1]}: "
+                            + ("edit a cell, or click an edge on the graph." if small else
+                               "too big for a table; click an edge or choose j and i."))
+        self._fill_value()
+
+    def _fill_value(self, *events):
+        theta = self._theta()
+        j, i = self.j.value or 1, self.i.value or 0
+        if 1 <= j <= theta.shape[0] and 0 <= i < theta.shape[1]:
+            self.value.value = float(theta[j - 1, i])
+
+    def _on_edge(self, event):
+        if event.new:
+            l, j, i = event.new
+            self.layer.value = l
+            self.j.value, self.i.value = j, i
+            self._fill_value()
+
+    def _apply(self):
+        self.state.set_weight(self.layer.value, self.j.value, self.i.value, self.value.value)
+
+    def _on_edit(self, event):
+        rows, columns = self._cells
+        # Tabulator names the row by its position (or, in some versions, its label).
+        j = rows.index(event.row) + 1 if isinstance(event.row, str) else int(event.row) + 1
+        i, value = columns[event.column], float(event.value)
+        later(lambda: self.state.set_weight(self.layer.value, j, i, value))
