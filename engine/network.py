@@ -93,17 +93,9 @@ class Network:
         """Θ^(l), read-only and not copied (l counts from 1 as in the notes)."""
         return self._thetas[l - 1]
 
-    @property
-    def hidden(self) -> str:
-        return self._hidden.name
-
-    @property
-    def output(self) -> str:
-        return self._output.name
-
-    @property
-    def loss(self) -> str:
-        return self._loss.name
+    hidden = property(lambda self: self._hidden.name, doc="The hidden activation's name")
+    output = property(lambda self: self._output.name, doc="The output activation's name")
+    loss = property(lambda self: self._loss.name, doc="The loss's name")
 
     @property
     def lam(self) -> float:

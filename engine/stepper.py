@@ -1,5 +1,7 @@
 """Stepper: one iteration of gradient descent, taken one layer at a time.
 
+(One class, with one small method per kind of step: about 400 lines, kept together.)
+
 Each ``step()`` does exactly one thing and says what it did:
 
 * ``forward``      z^(l) = Θ^(l−1) a^(l−1), a^(l) = g(z^(l))   for l = 2..L
@@ -48,6 +50,10 @@ from .steps import PHASES, Kind, Step  # noqa: F401  (PHASES and Step: part of t
 from .validation import frozen
 
 MODES = ("batch", "per_example")
+
+
+def _of(step, attribute):
+    return None if step is None else getattr(step, attribute)
 
 
 @dataclass(frozen=True)
@@ -138,35 +144,17 @@ class Stepper:
     def L(self) -> int:
         return self._state.net.L
 
-    @property
-    def a(self):
-        return MappingProxyType(self._state.a)
+    # a, z, δ (by layer l = 1..L or 2..L), Δ and D (by l = 1..L−1): read-only mappings.
+    a = property(lambda self: MappingProxyType(self._state.a), doc="a^(l), (m, s_l) arrays; a[1] is X")
+    z = property(lambda self: MappingProxyType(self._state.z), doc="z^(l) for l = 2..L")
+    delta = property(lambda self: MappingProxyType(self._state.delta), doc="δ^(l) for l = 2..L")
+    Delta = property(lambda self: MappingProxyType(self._state.Delta), doc="Δ^(l), shaped like Θ^(l)")
+    D = property(lambda self: MappingProxyType(self._state.D), doc="D^(l), shaped like Θ^(l)")
 
-    @property
-    def z(self):
-        return MappingProxyType(self._state.z)
-
-    @property
-    def delta(self):
-        return MappingProxyType(self._state.delta)
-
-    @property
-    def Delta(self):
-        return MappingProxyType(self._state.Delta)
-
-    @property
-    def D(self):
-        return MappingProxyType(self._state.D)
-
-    @property
-    def J(self) -> float:
-        """The cost J(Θ) of this iteration, NaN until its ``cost`` step."""
-        return self._state.J
-
-    @property
-    def iteration(self) -> int:
-        """1-based number of the iteration the last step belongs to."""
-        return self._state.iteration
+    J = property(lambda self: self._state.J,
+                 doc="The cost J(Θ) of this iteration, NaN until its ``cost`` step.")
+    iteration = property(lambda self: self._state.iteration,
+                         doc="1-based number of the iteration the last step belongs to.")
 
     @property
     def position(self) -> int:
@@ -183,22 +171,12 @@ class Stepper:
         p = self._state.position
         return self._schedule[0] if p == len(self._schedule) - 1 else self._schedule[p + 1]
 
-    @property
-    def phase(self) -> str | None:
-        """Phase of the last step: forward, cost, backward, accumulate, update (None before any)."""
-        step = self.last_step
-        return step.phase if step else None
-
-    @property
-    def kind(self) -> Kind | None:
-        """What the last step computed (a ``Kind``, which equals its name, e.g. "forward")."""
-        step = self.last_step
-        return step.kind if step else None
-
-    @property
-    def layer(self) -> int | None:
-        step = self.last_step
-        return step.layer if step else None
+    # The last step's phase, kind and layer; None before the first step.
+    phase = property(lambda self: _of(self.last_step, "phase"),
+                     doc="forward, cost, backward, accumulate or update")
+    kind = property(lambda self: _of(self.last_step, "kind"),
+                    doc='What the last step computed: a ``Kind``, equal to its name ("forward")')
+    layer = property(lambda self: _of(self.last_step, "layer"), doc="The layer it concerned")
 
     @property
     def example(self) -> int | None:

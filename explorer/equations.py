@@ -210,31 +210,35 @@ def _output_delta(s, step, ex, st):
     if s.network.loss_function.delta_is_a_minus_y:
         return [(delta, rf"= {_sup('a', L)} - y = {st.col(a)} - {st.col(y)} = {st.col(d)}"
                         rf"\qquad {_example_note(s, ex)}")]
-    g = s.network.activation(L)
-    with np.errstate(all="ignore"):
-        gp = g.derivative(z, a)
+    g, gp = _derivative(s, L, z, a)
     first = (delta, rf"= ({_sup('a', L)} - y) \mathbin{{.*}} g'({_sup('z', L)})"
                     rf" = \left({st.col(a)} - {st.col(y)}\right) \mathbin{{.*}} {st.col(gp)}")
-    second = ("", rf"= {st.col(d)}\qquad g'({_sup('z', L)}) = {_g_prime(g.name, L)},\quad"
-                  rf" {_example_note(s, ex)}")
-    return [first, second]
+    return [first, _delta_result(s, L, ex, st, g)]
 
 
 def _hidden_delta(s, step, ex, st):
     l = step.layer
-    g = s.network.activation(l)
-    z, a = s.z[l][ex], s.a[l][ex]
-    with np.errstate(all="ignore"):
-        gp = g.derivative(z, a)
+    g, gp = _derivative(s, l, s.z[l][ex], s.a[l][ex])
     theta_t = s.network.theta(l)[:, 1:].T
     first = (_sup(r"\delta", l),
              rf"= (\Theta^{{({l})}})^\top \delta^{{({l + 1})}} \mathbin{{.*}} g'({_sup('z', l)})"
              rf" = \left(\underbrace{{{st.mat(theta_t)}}}_{{\text{{bias row dropped}}}}"
              rf" {st.col(s.delta[l + 1][ex])}\right)"
              rf" \mathbin{{.*}} {st.col(gp)}")
-    second = ("", rf"= {st.col(s.delta[l][ex])}\qquad"
-                  rf" g'({_sup('z', l)}) = {_g_prime(g.name, l)},\quad {_example_note(s, ex)}")
-    return [first, second]
+    return [first, _delta_result(s, l, ex, st, g)]
+
+
+def _derivative(s, l, z, a):
+    """(g of layer l, g'(z^(l)) for one example)."""
+    g = s.network.activation(l)
+    with np.errstate(all="ignore"):
+        return g, g.derivative(z, a)
+
+
+def _delta_result(s, l, ex, st, g):
+    """The second line of a δ step: δ^(l)'s numbers, and which g' was used."""
+    return ("", rf"= {st.col(s.delta[l][ex])}\qquad g'({_sup('z', l)}) = {_g_prime(g.name, l)},"
+                rf"\quad {_example_note(s, ex)}")
 
 
 def _accumulate(s, step, ex, st):

@@ -195,9 +195,6 @@ class MatrixView(Viewer):
 
     @when_shown
     def refresh(self):
-        self._refresh()
-
-    def _refresh(self):
         s = self.state
         stepper = s.stepper
         l = self.layer = self.current_layer()
