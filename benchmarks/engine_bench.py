@@ -35,7 +35,6 @@ import gc
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -47,11 +46,9 @@ try:
 except ImportError:
     resource = None
 
-try:
-    import engine
-except ImportError:  # not installed: use the checkout this script lives in
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import engine
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's engine and harness
+import engine  # noqa: E402
+from harness.stats import median, quantile  # noqa: E402
 
 TOLERANCE = 1e-10      # correctness guard: max |baseline − engine|
 TARGET_RATIO = 1.5     # the goal for the large case (printed, not asserted)
@@ -262,18 +259,10 @@ def bench_case(net, X, Y, repeats, min_time, warmup):
     finally:
         if gc_was_enabled:
             gc.enable()
-    medians = {k: statistics.median(v) for k, v in samples.items()}
-    spreads = {k: (min(v), _quantile(v, 0.25), _quantile(v, 0.75)) for k, v in samples.items()}
-    faults = {k: statistics.median(v) for k, v in faults.items()}
+    medians = {k: median(v) for k, v in samples.items()}
+    spreads = {k: (min(v), quantile(v, 0.25), quantile(v, 0.75)) for k, v in samples.items()}
+    faults = {k: median(v) for k, v in faults.items()}
     return medians, spreads, number, faults, stepper_steps.schedule, step_samples
-
-
-def _quantile(values, q):
-    s = sorted(values)
-    pos = q * (len(s) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
 # ---- printing -----------------------------------------------------------------------
@@ -385,15 +374,15 @@ def print_case(name, net, X, check_rows, ok, result, repeats):
     print()
 
     all_steps = [t for ts in step_samples for t in ts]
-    per_step = [statistics.median(ts) for ts in step_samples]
+    per_step = [median(ts) for ts in step_samples]
     print(f"Stepper, batch mode, α = {LEARNING_RATE:g}: each step() timed on its own over "
           f"{len(step_samples[0])} whole iterations ({len(schedule)} steps each)")
     print(f"  {'step':44} {'median':>11} {'min':>11} {'p75':>11}")
     for step, ts, med in zip(schedule, step_samples, per_step):
         label = step.kind + (f" (l = {step.layer})" if step.layer is not None else "")
         print(f"  {label:44} {fmt_time(med):>11} {fmt_time(min(ts)):>11} "
-              f"{fmt_time(_quantile(ts, 0.75)):>11}{noisy(med, min(ts))}")
-    print(f"  {'median step() over all steps':44} {fmt_time(statistics.median(all_steps)):>11}")
+              f"{fmt_time(quantile(ts, 0.75)):>11}{noisy(med, min(ts))}")
+    print(f"  {'median step() over all steps':44} {fmt_time(median(all_steps)):>11}")
     print(f"  {'sum of the per-step medians':44} {fmt_time(sum(per_step)):>11} "
           f"{'':23} {sum(per_step) / base:11.2f}x baseline")
     it = medians["run_iteration"]

@@ -110,9 +110,11 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _browser  # noqa: E402  (benchmarks/_browser.py)
-from _browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+sys.path.insert(0, str(REPO_ROOT))
+from harness.browser import CHROMIUM_ARGS, chromium, script_server, serving  # noqa: E402
+from harness.stats import median as _median, quantile  # noqa: E402
+
+CHROMIUM = chromium() or "/usr/bin/chromium"
 
 PRESETS = ("xor", "digits")
 BASELINE = "baseline"
@@ -425,21 +427,13 @@ class SampleError(RuntimeError):
 
 # ======================================================================= driver
 def server(timings_path: Path, log_path: Path, timeout=90.0):
-    return _browser.server(Path(__file__).resolve(), BASELINE, log_path, timeout=timeout,
-                           env_extra={"PLAY_THROUGHPUT_TIMINGS": str(timings_path)},
-                           override_var="PLAY_THROUGHPUT_SERVER")
+    return script_server(Path(__file__).resolve(), BASELINE, log_path, timeout=timeout,
+                         env={"PLAY_THROUGHPUT_TIMINGS": str(timings_path)},
+                         override_var="PLAY_THROUGHPUT_SERVER")
 
 
 def _pct(values, q):
-    import numpy as np
-
-    v = np.asarray([x for x in values if x is not None], dtype=float)
-    v = v[np.isfinite(v)]
-    return float(np.percentile(v, q)) if v.size else float("nan")
-
-
-def _median(values):
-    return _pct(values, 50)
+    return quantile(values, q / 100)
 
 
 def _fmt(x, spec="6.1f"):
@@ -824,11 +818,8 @@ def main(argv=None) -> int:
                         help=f"dashboards to sample (default: {' '.join(PRESETS)})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the interleaving order")
     parser.add_argument("--verbose", action="store_true", help="print every sample")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.port)
+    args, served_instead = serving(parser, argv, serve)
+    if served_instead:
         return 0
     quick = {"rounds": 2, "inprocess_seconds": 3.0, "inprocess_repeats": 1}
     full = {"rounds": 5, "inprocess_seconds": 5.0, "inprocess_repeats": 2}

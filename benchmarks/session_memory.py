@@ -74,15 +74,16 @@ import os
 import platform
 import re
 import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (benchmarks/_browser.py)
+sys.path.insert(0, str(REPO_ROOT))
+from harness.browser import CHROMIUM_ARGS, chromium, free_port, panel_serve, served  # noqa: E402
+from harness.stats import median as _median  # noqa: E402
+
+CHROMIUM = chromium() or "/usr/bin/chromium"
 APP = REPO_ROOT / "explorer" / "app.py"
 LOG_PATH = REPO_ROOT / "test-artifacts" / "session_memory-server.log"
 CHECK_UNUSED_MS = 1000
@@ -200,44 +201,24 @@ class Server:
         self.base = f"http://localhost:{self.port}"
         self.probe_enabled = probe
         self.probes_seen = 0
-        self.cmd = [
-            sys.executable, "-m", "panel", "serve", str(APP),
-            "--port", str(self.port), "--address", "localhost",
-            f"--allow-websocket-origin=localhost:{self.port}", "--num-procs", "1",
-            "--check-unused-sessions", str(CHECK_UNUSED_MS),
-            "--unused-session-lifetime", str(UNUSED_LIFETIME_MS),
-        ]
+        extra = ["--check-unused-sessions", str(CHECK_UNUSED_MS),
+                 "--unused-session-lifetime", str(UNUSED_LIFETIME_MS)]
         if probe:
-            self.cmd += ["--setup", str(Path(__file__).resolve())]
+            extra += ["--setup", str(Path(__file__).resolve())]
+        self.cmd = panel_serve(APP, self.port, extra)
 
     def __enter__(self):
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-        env["PYTHONUNBUFFERED"] = "1"
-        env["PANEL_LOG_LEVEL"] = "info"   # "Session <id> launching / destroyed"
-        LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
-        with open(LOG_PATH, "wb") as log:
-            self.proc = subprocess.Popen(self.cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT)
-        try:
-            self._wait_until_up()
-        except BaseException:
-            self.stop()
-            raise
+        # Up once BokehJS is served: a GET of /app would create (and later destroy) a session.
+        self._served = served(self.cmd, f"{self.base}/static/js/bokeh.min.js", LOG_PATH,
+                              env={"PANEL_LOG_LEVEL": "info"})  # "Session <id> launching / destroyed"
+        self.proc = self._served.__enter__()
         return self
 
     def __exit__(self, *exc):
         self.stop()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        self._served.__exit__(None, None, None)
 
     @property
     def pid(self) -> int:
@@ -248,20 +229,6 @@ class Server:
 
     def tail(self, n=40) -> str:
         return "\n".join(self.log().splitlines()[-n:])
-
-    def _wait_until_up(self, timeout=60.0):
-        # No HTTP GET of /app: that would create (and later destroy) a session.
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"panel serve exited with code {self.proc.returncode}:\n"
-                                   f"{self.tail()}")
-            if "Bokeh app running at" in self.log():
-                with contextlib.suppress(OSError), \
-                        socket.create_connection(("localhost", self.port), timeout=1):
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"panel serve did not come up within {timeout:.0f} s:\n{self.tail()}")
 
     # ---- sessions, from the log
     def sessions(self) -> dict[str, int]:
@@ -488,14 +455,6 @@ def run(args) -> int:
         sessions = server.sessions()
     report(args, r, seq_trend, probes, sessions, done, time.monotonic() - t_start)
     return 0
-
-
-def _median(values):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def report(args, r, seq_trend, probes, sessions, done, seconds):

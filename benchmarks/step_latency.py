@@ -83,9 +83,11 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _browser  # noqa: E402  (benchmarks/_browser.py)
-from _browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+sys.path.insert(0, str(REPO_ROOT))
+from harness.browser import CHROMIUM_ARGS, chromium, script_server, serving  # noqa: E402
+from harness.stats import median as _median, quartiles as _quantiles  # noqa: E402
+
+CHROMIUM = chromium() or "/usr/bin/chromium"
 
 NETS = {
     "2-2-1": [2, 2, 1],
@@ -349,23 +351,11 @@ class Case:
 
 # ======================================================================= driver
 def server(timings_path: Path, log_path: Path, timeout=90.0):
-    return _browser.server(Path(__file__).resolve(), "trivial", log_path, timeout=timeout,
-                           env_extra={"STEP_LATENCY_TIMINGS": str(timings_path)},
-                           override_var="STEP_LATENCY_SERVER")
+    return script_server(Path(__file__).resolve(), "trivial", log_path, timeout=timeout,
+                         env={"STEP_LATENCY_TIMINGS": str(timings_path)},
+                         override_var="STEP_LATENCY_SERVER")
 
 
-def _quantiles(values):
-    import numpy as np
-
-    v = np.asarray([x for x in values if x is not None], dtype=float)
-    if not v.size:
-        return (float("nan"),) * 3
-    p25, p50, p75 = np.percentile(v, [25, 50, 75])
-    return p50, p25, p75
-
-
-def _median(values):
-    return _quantiles(values)[0]
 
 
 def report(cases, server_times, args):
@@ -492,11 +482,8 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed samples per case first (3)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the interleaving order")
     parser.add_argument("--verbose", action="store_true", help="print every round")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.port)
+    args, served_instead = serving(parser, argv, serve)
+    if served_instead:
         return 0
     if args.quick:
         args.samples, args.warmup = 8, 2

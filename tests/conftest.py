@@ -7,32 +7,25 @@ tests/browser/conftest.py.
 """
 from __future__ import annotations
 
-import os
-import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for harness/
+from harness.browser import CHROMIUM_ARGS, chromium  # noqa: E402
 
 
 def _chromium_executable() -> str:
-    candidates = [os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail(
-        "The browser tests need Debian's chromium at /usr/bin/chromium (or on PATH, or "
-        "named by $CHROMIUM); `playwright install` cannot download browsers here. "
-        "Install it with: apt-get update && apt-get install -y --no-install-recommends "
-        "chromium   (scripts/test does this for you).",
-        pytrace=False)
+    found = chromium()
+    if found is None:
+        pytest.fail(
+            "The browser tests need Debian's chromium at /usr/bin/chromium (or on PATH, or "
+            "named by $CHROMIUM); `playwright install` cannot download browsers here. "
+            "Install it with: apt-get update && apt-get install -y --no-install-recommends "
+            "chromium   (scripts/test does this for you).",
+            pytrace=False)
+    return found
 
 
 @pytest.fixture(scope="session")

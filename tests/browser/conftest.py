@@ -20,18 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from harness.browser import REPO_ROOT, free_port, panel_serve, served, tail
+
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 EXPLORER_APP = REPO_ROOT / "explorer" / "app.py"
 
@@ -47,31 +43,6 @@ def artifact_path(name: str | os.PathLike) -> Path:
     path = ARTIFACTS_DIR / name
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no server log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(server log is empty)"
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -90,9 +61,7 @@ def serve_script(
     serve``), the repository root on PYTHONPATH, one process, on ``port`` (a
     free one if None), bound to localhost. Yields the app URL
     "http://localhost:<port>/<script stem>" once a GET of it answers 200 and
-    the script ran without raising (Panel answers 200 with an error page when
-    it raises, so the server log is checked too: a broken script fails here,
-    with its traceback, not later in the page).
+    the script ran without raising (harness.browser.served).
     The server's stdout and stderr go to test-artifacts/server-<stem>.log;
     their tail is shown if the server does not come up, and printed (captured
     by pytest, shown for failing tests) if the ``with`` body raises.
@@ -102,69 +71,15 @@ def serve_script(
         script = REPO_ROOT / script
     if not script.exists():
         raise FileNotFoundError(f"serve_script: {script} does not exist")
-    port = port or _free_port()
+    port = port or free_port()
     url = f"http://localhost:{port}/{script.stem}"
     log = artifact_path(f"server-{script.stem}.log")
-    cmd = [
-        sys.executable, "-m", "panel", "serve", str(script),
-        "--port", str(port),
-        "--address", "localhost",
-        f"--allow-websocket-origin=localhost:{port}",
-        "--num-procs", "1",
-        *extra_args,
-    ]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    with open(log, "wb") as log_file:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_up(proc, url, timeout, log)
+    with served(panel_serve(script, port, extra_args), url, log, timeout=timeout):
         try:
             yield url
         except BaseException:
-            print(f"--- tail of {log} ---\n{_tail(log)}", file=sys.stderr)
+            print(f"--- tail of {log} ---\n{tail(log)}", file=sys.stderr)
             raise
-    finally:
-        _stop(proc)
-
-
-_SCRIPT_ERROR = "Error running application handler"
-# Ignore http_proxy & co: the server is on localhost.
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _wait_until_up(proc: subprocess.Popen, url: str, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    last_error = "no answer yet"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"panel serve exited with code {proc.returncode} before {url} answered.\n"
-                f"command: {' '.join(map(str, proc.args))}\n--- server log ---\n{_tail(log)}")
-        try:
-            with _NO_PROXY.open(url, timeout=5) as response:
-                status = response.status
-            if status == 200:
-                # Panel answers 200 with an error page when the script raises.
-                if _SCRIPT_ERROR in log.read_text(encoding="utf-8", errors="replace"):
-                    _stop(proc)
-                    raise RuntimeError(
-                        f"{url} answered, but the script raised.\n"
-                        f"--- server log ---\n{_tail(log)}")
-                return
-            last_error = f"HTTP {status}"
-        except urllib.error.HTTPError as exc:
-            last_error = f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            last_error = repr(exc)
-        time.sleep(0.2)
-    _stop(proc)
-    raise RuntimeError(
-        f"{url} did not answer 200 within {timeout:.0f} s (last: {last_error}).\n"
-        f"command: {' '.join(map(str, proc.args))}\n--- server log ---\n{_tail(log)}")
 
 
 def wait_for_bokeh_model(page, name: str, timeout: float = 20000) -> None:

@@ -253,34 +253,20 @@ def test_space_plays_and_pauses(page, explorer_server):
 
 def test_the_console_script_serves_the_app_with_a_preset(page):
     import shutil
-    import subprocess
     import sys
-    import urllib.request
     from pathlib import Path
 
-    from conftest import _free_port
+    from conftest import artifact_path
+
+    from harness.browser import free_port, served
 
     script = shutil.which("backprop-explorer") or str(Path(sys.executable).with_name("backprop-explorer"))
-    port = _free_port()
-    proc = subprocess.Popen([script, "--port", str(port), "--preset", "debug"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://localhost:{port}/app", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, proc.stdout.read().decode()
-            assert time.monotonic() < deadline, "backprop-explorer did not answer"
-            time.sleep(0.3)
-        page.goto(f"http://localhost:{port}/app")
+    port = free_port()
+    url = f"http://localhost:{port}/app"
+    with served([script, "--port", str(port), "--preset", "debug"], url,
+                artifact_path("server-console-script.log")):
+        page.goto(url)
         wait_for_bokeh_model(page, "nodes")
         data = bokeh_data(page, "nodes")
         assert max(data["layer"]) == 3 and sum(1 for l, u in zip(data["layer"], data["unit"])
                                                if l == 2 and u > 0) == 5  # the 3-5-3 debug net
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

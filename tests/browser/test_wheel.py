@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, _free_port, _stop, _wait_until_up, artifact_path, bokeh_data
+from conftest import artifact_path, bokeh_data
 from test_explorer import open_app
 
 from engine import presets
+from harness.browser import REPO_ROOT, free_port, served
 
 pytestmark = pytest.mark.slow  # builds a wheel and a virtual environment (about 30 s)
 
@@ -71,15 +72,10 @@ def test_the_installed_packages_and_data_come_from_the_new_environment(installed
 
 def test_the_installed_app_serves_the_digits_with_its_css(installed, page):
     bin_dir, tmp = installed
-    port = _free_port()
-    log = artifact_path("server-wheel.log")
-    with open(log, "wb") as log_file:
-        proc = subprocess.Popen([str(bin_dir / "backprop-explorer"), "--port", str(port)],
-                                cwd=tmp, env=clean_env(), stdin=subprocess.DEVNULL,
-                                stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://localhost:{port}/app"
-        _wait_until_up(proc, url, 60, log)
+    port = free_port()
+    url = f"http://localhost:{port}/app"
+    with served([str(bin_dir / "backprop-explorer"), "--port", str(port)], url,
+                artifact_path("server-wheel.log"), cwd=tmp, repository_on_path=False):
         open_app(page, url, "digits")
         nodes = bokeh_data(page, "nodes")
         inputs = [u for l, u in zip(nodes["layer"], nodes["unit"]) if l == 1 and u > 0]
@@ -91,5 +87,3 @@ def test_the_installed_app_serves_the_digits_with_its_css(installed, page):
         style = page.evaluate("""() => { const s = getComputedStyle(document.documentElement);
             return [s.getPropertyValue('--body-font'), s.getPropertyValue('--type-ramp-base-font-size')] }""")
         assert "DejaVu Sans" in style[0] and style[1].strip() == "16px"
-    finally:
-        _stop(proc)
