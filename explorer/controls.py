@@ -5,7 +5,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from .entry import Clock, later, linked, on_click
+from .entry import Clock, entry, linked, on_click
 from .keyboard import KeyboardShortcuts
 from .state import ExplorerState
 
@@ -28,14 +28,15 @@ class Controls(Viewer):
         self.play = pn.widgets.Button(label="Play", color="success", **{**button, "width": 90})
         self.speed = linked(pn.widgets.FloatSlider, s, "speed", label="Speed (steps/s)",
                             step=0.5, width=150)
-        on_click(self.previous, s.back)
-        on_click(self.next, s.step)
-        on_click(self.finish, s.finish_iteration)
-        on_click(self.reset, s.reset)
-        on_click(self.play, self.toggle_play)
-        keys = {"next": s.step, "previous": s.back, "play": self.toggle_play, "reset": s.reset}
+        # Each looked up when pressed, so that a benchmark may wrap state.step to time it.
+        actions = {"next": lambda: s.step(), "previous": lambda: s.back(),
+                   "finish": lambda: s.finish_iteration(), "reset": lambda: s.reset(),
+                   "play": self.toggle_play}
+        for button_, name in ((self.previous, "previous"), (self.next, "next"),
+                              (self.finish, "finish"), (self.reset, "reset"), (self.play, "play")):
+            on_click(button_, actions[name])
         self.keyboard = KeyboardShortcuts()
-        self.keyboard.on_key(lambda action: later(keys[action]))
+        self.keyboard.on_key(entry(lambda key: actions[key]()))
         self.clock = Clock(self._tick, period=int(1000 / s.speed))
         s.param.watch(self._on_playing, "playing")
         s.param.watch(lambda e: setattr(self.clock, "period", int(1000 / e.new)), "speed")

@@ -10,7 +10,7 @@ from panel.viewable import Viewer
 from engine.io import MAX_UPLOAD_BYTES
 
 from . import files
-from .entry import later
+from .entry import entry
 from .state import ExplorerState
 
 
@@ -56,4 +56,4 @@ class FilesView(Viewer):
             return
         with param.discard_events(self.upload):  # so loading the same file again is seen
             self.upload.param.update(value=None, filename=None)
-        later(lambda: files.load_file(self.state, data, filename or "file"))
+        entry(files.load_file)(self.state, data, filename or "file")

@@ -11,7 +11,7 @@ from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from . import graph
-from .entry import later
+from .entry import entry
 from .state import ExplorerState
 
 HEIGHT = 340  # px: the graph, its legend and the equation fit a 1280×800 screen
@@ -50,9 +50,9 @@ class GraphView(Viewer):
         s = self.state
         s.param.watch(self._on_change, ["rebuilt", "stepped", "edges_by", "example",
                                         "show_bias", "show_numbers"])
-        # A click on an edge arrives as a browser change of the selection: apply it next tick.
-        self.edges.selected.on_change("indices", lambda attr, old, new: later(
-            lambda: self._on_tap(new)))
+        # A click on an edge arrives as a browser change of the selection.
+        tap = entry(self._on_tap)
+        self.edges.selected.on_change("indices", lambda attr, old, new: tap(new))
 
     def __panel__(self):
         return pn.Column(self._pane, self.legend, sizing_mode="stretch_width")

@@ -6,7 +6,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from .entry import later, on_change, on_click
+from .entry import entry, on_change, on_click
 from .graph_view import GraphView
 from .lazy import when_shown
 from .state import ExplorerState
@@ -35,7 +35,7 @@ class WeightEditor(Viewer):
         on_click(self.apply, self._apply)
         # The table's row labels ("j=1", ...) and {column label: i}, to read edits back.
         self._cells = ([], {})
-        self.table.on_edit(self._on_edit)
+        self.table.on_edit(entry(self._on_edit))
         on_change(self.layer, lambda value: self._show())
         for w in (self.j, self.i):
             on_change(w, lambda value: self._fill_value())
@@ -95,4 +95,4 @@ class WeightEditor(Viewer):
         # Tabulator names the row by its position (or, in some versions, its label).
         j = rows.index(event.row) + 1 if isinstance(event.row, str) else int(event.row) + 1
         i, value = columns[event.column], float(event.value)
-        later(lambda: self.state.set_weight(self.layer.value, j, i, value))
+        self.state.set_weight(self.layer.value, j, i, value)
