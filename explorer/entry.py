@@ -47,7 +47,8 @@ def linked(widget_type, obj, name, **kwargs):
     entry points, and changes of the parameter show in the widget."""
     p = obj.param[name]
     if hasattr(p, "objects") and "options" not in kwargs:
-        kwargs["options"] = p.objects if isinstance(p.objects, dict) else list(p.objects)
+        # A selector declared with {label: value} shows its labels.
+        kwargs["options"] = dict(p.names) if getattr(p, "names", None) else list(p.objects)
     bounds = getattr(p, "bounds", None)
     if bounds and "start" in widget_type.param and "end" in widget_type.param:
         kwargs.setdefault("start", bounds[0])

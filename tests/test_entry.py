@@ -45,3 +45,13 @@ def test_a_clock_is_an_entry_point_and_can_change_period():
     clock.period = 200
     assert clock.period == 200
     clock.stop()  # stopping a clock that never started is fine
+
+
+def test_a_selector_declared_with_labels_shows_them():
+    from explorer.trainer import METHODS, Trainer
+
+    trainer = Trainer(state=ExplorerState(preset="xor"))
+    widget = entry.linked(pn.widgets.Select, trainer, "method")
+    assert widget.options == METHODS and widget.value == "gd"
+    widget.value = "lbfgs"
+    assert trainer.method == "lbfgs"
