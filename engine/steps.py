@@ -42,8 +42,8 @@ class Kind(str, Enum):
         return _PHASE[self]
 
     @property
-    def title(self) -> str:
-        """The phase as a heading: "Backward"."""
+    def phase_title(self) -> str:
+        """The phase as a heading: "Backward" (forming D is part of "Update")."""
         return self.phase.capitalize()
 
     def symbol(self, layer: int | None) -> str:
@@ -115,8 +115,13 @@ def schedule(L: int, m: int, mode: str) -> tuple[Step, ...]:
     return tuple(steps + [Step(Kind.GRADIENT), Step(Kind.UPDATE)])
 
 
+def steps_per_example(L: int) -> int:
+    """A per-example pass: forward l = 2..L, δ l = L..2, Δ l = L−1..1."""
+    return 3 * L - 3
+
+
 def schedule_length(L: int, m: int, mode: str) -> int:
     """len(schedule(L, m, mode)), without building it (a file names m up to 100,000)."""
     if mode == "batch":
         return 3 * L
-    return m * (3 * L - 3) + 3
+    return m * steps_per_example(L) + 3  # then cost, gradient and update

@@ -3,7 +3,8 @@
 The sidebar holds the settings, the display options and the files; the main
 column the controls, the status line, messages, the graph and, below it, the
 tabs.  The tabs are declared once as data: (title, the views in it).  Views
-in a hidden tab skip their updates until it is shown (lazy.py).
+in a hidden tab whose updates are costly skip them until it is shown (their
+methods marked ``when_shown``, lazy.py).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from engine import presets
 
 from .checker import GradientChecker
 from .controls import Controls
-from .entry import on_change
+from .entry import entry, on_change
 from .features_view import WeightImagesView
 from .files_view import FilesView
 from .gradcheck_view import GradientCheckView
@@ -51,7 +52,7 @@ class Explorer(Viewer):
         self.equation = EquationView(state=s)
         self.settings = Settings(state=s)
         self.display = Display(state=s)
-        self.weights = WeightEditor(state=s, graph=self.graph)
+        self.weight_editor = WeightEditor(state=s, graph=self.graph)
         self.trainer = Trainer(state=s)
         self.training = TrainingView(trainer=self.trainer)
         self.plane = PlaneView(state=s)
@@ -83,7 +84,7 @@ class Explorer(Viewer):
             ("Input plane & features", [self.plane, self.weight_images]),
             ("Matrices", [self.matrices]),
             ("Gradient check", [self.gradcheck]),
-            ("Edit weights", [self.weights]),
+            ("Edit weights", [self.weight_editor]),
         ]
         self.tabs = pn.Tabs(*[(title, pn.Column(*views, sizing_mode="stretch_width"))
                               for title, views in self.tab_views],
@@ -119,6 +120,7 @@ class Explorer(Viewer):
         if notifications is not None and text:
             getattr(notifications, kind)(literal(text), duration=0 if kind == "error" else 4000)
 
+    @entry
     def close(self):
         """Release the session: stop clocks and training, drop the history.
 

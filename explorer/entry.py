@@ -37,7 +37,8 @@ def on_click(button, action):
 
 
 def on_change(widget, action, name: str = "value"):
-    """``action(new value)`` when the browser changes ``widget``."""
+    """``action(new value)`` when ``widget``'s value changes (from the browser, or
+    set from Python)."""
     run = entry(action)
     widget.param.watch(lambda event: run(event.new), name)
 
@@ -76,7 +77,8 @@ class Clock:
     """A periodic callback of the session, each tick an entry point.
 
     ``start()``, ``stop()`` and ``period`` (ms, may change while running).
-    ``Explorer.close`` stops every view's clock.
+    A view that owns one exposes it as ``clock``; ``Explorer.clocks`` lists them
+    all, and ``Explorer.close`` stops every one.
     """
 
     def __init__(self, tick, period: int):

@@ -1,7 +1,7 @@
 """FilesView: save and load sessions, weights and data; export a step log (files.py does it)."""
 from __future__ import annotations
 
-import io
+from io import StringIO
 
 import panel as pn
 import param
@@ -23,11 +23,11 @@ class FilesView(Viewer):
         self.session_name = pn.widgets.TextInput(label="Name saved with the session",
                                                  placeholder="optional", sizing_mode="stretch_width")
         self.save = pn.widgets.FileDownload(
-            callback=lambda: io.StringIO(files.save_session(s, self.session_name.value)),
+            callback=lambda: StringIO(files.save_session(s, self.session_name.value)),
             filename="backprop-explorer-session.json", label="Save session (.json)",
             sizing_mode="stretch_width", color="primary")
         self.log = pn.widgets.FileDownload(
-            callback=lambda: io.StringIO(files.step_log(s)), filename="backprop-explorer-step-log.csv",
+            callback=lambda: StringIO(files.step_log(s)), filename="backprop-explorer-step-log.csv",
             label="Step log of one iteration (.csv)", sizing_mode="stretch_width")
         self.upload = pn.widgets.FileInput(accept=",".join(files.KINDS), sizing_mode="stretch_width",
                                            label="Load a file")

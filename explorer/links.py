@@ -20,7 +20,7 @@ from engine.validation import MAX_LAYERS, MAX_UNITS
 
 from .state import format_hidden_layers, parse_hidden_layers
 
-# URL key -> ExplorerState parameter, in the order they are applied.
+# URL key -> ExplorerState parameter (apply_link applies the preset, then the split, then the rest).
 KEYS = {"preset": "preset", "hidden": "hidden_layers", "g": "hidden", "output": "output",
         "loss": "loss", "lambda": "lam", "alpha": "learning_rate", "init": "init",
         "seed": "seed", "mode": "mode", "test": "test_fraction", "weights": "weights"}

@@ -28,6 +28,7 @@ from engine import Kind
 from engine.steps import NOTATION
 
 from . import graph
+from .entry import on_change
 from .lazy import when_shown
 from .state import ExplorerState
 from .status_view import notation_html
@@ -92,9 +93,6 @@ def cell_text(v: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
-def max_abs(M) -> float:
-    finite = np.abs(M[np.isfinite(M)])
-    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
 
 
 class MatrixView(Viewer):
@@ -130,7 +128,7 @@ class MatrixView(Viewer):
         self.layer = 1
         self._shape = None
         self._sent = {}
-        self.select.param.watch(lambda e: self.refresh(), "value")
+        on_change(self.select, lambda value: self.refresh())
         self.state.param.watch(lambda e: self.restructure(), "reshaped")
         self.state.param.watch(lambda e: self.refresh(), ["stepped", "learning_rate"])
         self.restructure()
@@ -248,7 +246,7 @@ class MatrixView(Viewer):
         if sent is not None and np.array_equal(sent, flat, equal_nan=True):
             return
         self._sent[name] = flat.copy()
-        vmax = max_abs(flat)
+        vmax = graph.max_abs(flat)
         self.sources[name].data["value"] = flat
         self._mappers[name].update(low=-vmax, high=vmax)
         if numbers:

@@ -141,7 +141,7 @@ def hidden_units(sizes, cap: int = MAX_TILES) -> tuple[list[tuple[int, int]], in
     return units[:cap], len(units)
 
 
-def activation_scale(g, images) -> tuple[tuple[str, ...], float, float]:
+def heatmap_scale(g, images) -> tuple[tuple[str, ...], float, float]:
     """(palette, low, high) for heatmaps of a = g(z): g's own range when it has one,
     else scaled to the largest |a| in ``images``; purple–orange if a can be negative."""
     palette = SIGNED_SMOOTH if g.signed else graph.SEQUENTIAL

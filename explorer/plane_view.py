@@ -35,7 +35,7 @@ from panel.viewable import Viewer
 from .graph import identical_units, symmetry_sentence
 from .lazy import when_shown
 from .plane import (BOUNDARY_PX, FINE_TILES, FONT, H_PALETTE, MARKED, POINT_COLOURS_BINARY,
-                    POINT_LINE, TILE_PX, TILES_PER_ROW, activation_scale, boundary_rgba,
+                    POINT_LINE, TILE_PX, TILES_PER_ROW, boundary_rgba, heatmap_scale,
                     class_boundaries, class_colour, classes, contour_lines, hidden_units,
                     plane_grid, scale_words, unit_name)
 from .state import ExplorerState
@@ -292,7 +292,7 @@ class PlaneView(Viewer):
         images = [a[l][:, j - 1].reshape(n, n)[::st, ::st].astype(np.float32)
                   for l, j in self.tile_list]
         self.units.data["image"] = images
-        palette, low, high = activation_scale(net.activation(2), images)
+        palette, low, high = heatmap_scale(net.activation(2), images)
         if (self._tile_mapper.low, self._tile_mapper.high) != (low, high) or \
                 tuple(self._tile_mapper.palette) != tuple(palette):
             self._tile_mapper.update(palette=list(palette), low=low, high=high)

@@ -4,10 +4,14 @@ The settings (preset, architecture, activations, λ, α, ...) are parameters,
 and so is what they built: the engine ``Stepper`` with its network and
 training data, and the held-out test data.  Views listen to three events:
 
-* ``stepped``: the values shown changed (a step, an undo, a reset, a weight
-  edit, training progress, or any of the below);
+* ``stepped``: the stepper's values changed (a step, an undo, a reset, a
+  weight edit, training progress, or any of the below);
 * ``rebuilt``: a new network or data set replaced the old one;
-* ``reshaped``: ... and its shape changed, so the graph is laid out again.
+* ``reshaped``: ... and the network's shape or the data changed, so views
+  whose layout depends on them lay themselves out again.
+
+A view showing α or the example selected watches ``learning_rate`` or
+``example`` too: changing them moves no value of the stepper.
 
 A message for the user goes in ``notice`` (``say``).  A setting the engine
 refuses puts its message there and puts the setting back, so the old network
@@ -84,7 +88,7 @@ class ExplorerState(param.Parameterized):
 
     stepped = param.Event(doc="The values shown changed")
     rebuilt = param.Event(doc="A new network or data set replaced the old")
-    reshaped = param.Event(doc="The network's shape or data changed: lay the views out again")
+    reshaped = param.Event(doc="The network's shape or the data changed: lay the views out again")
     notice = param.Tuple(default=(0, "info", ""), length=3,
                          doc="(counter, 'info' | 'success' | 'error', text) of the latest message")
 
@@ -171,18 +175,29 @@ class ExplorerState(param.Parameterized):
             self._matching = False
 
     def replace(self, stepper: Stepper, X_test=None, Y_test=None, message: str = "",
-                reshaped: bool = True):
-        """Switch to a new stepper (and test set), make the settings describe it, say so."""
+                reshaped: bool = True, test_fraction: float | None = None):
+        """Switch to a new stepper (and test set), make the settings describe it, say so.
+
+        ``reshaped``: the network's shape or the data changed, so views lay themselves
+        out again.  ``test_fraction``: the share held out, as asked (by default counted
+        from the data).  The example shown stays when the data does."""
         net = stepper.network
+        old = self.stepper
+        same_data = (old is not None and old.X.shape == stepper.X.shape
+                     and np.array_equal(old.X, stepper.X))
+        if test_fraction is None:
+            test_fraction = 0.0 if X_test is None else len(X_test) / (len(X_test) + stepper.m)
+        low, high = self.param.test_fraction.bounds
         with self._matching_settings():
             self.param.update(
                 stepper=stepper, X_test=X_test, Y_test=Y_test,
                 hidden_layers=format_hidden_layers(net.sizes), hidden=net.hidden,
                 output=net.output, loss=net.loss, lam=net.lam,
-                learning_rate=stepper.learning_rate, mode=stepper.mode, example=0, playing=False,
-                test_fraction=0.0 if X_test is None else
-                round(len(X_test) / (len(X_test) + stepper.m), 3))
+                learning_rate=stepper.learning_rate, mode=stepper.mode, playing=False,
+                test_fraction=min(max(round(test_fraction, 3), low), high))
         self.param.example.bounds = (0, stepper.m - 1)
+        with param.discard_events(self):  # the views redraw on the events below, with it
+            self.example = min(self.example, stepper.m - 1) if same_data else 0
         if self.image_shape and int(np.prod(self.image_shape)) != net.sizes[0]:
             self.image_shape = None
         if message:
@@ -217,7 +232,7 @@ class ExplorerState(param.Parameterized):
         with self._matching_settings():
             self.param.update(preset=name, init="random", seed=0, weights="preset",
                               image_shape=getattr(preset, "image_shape", None))
-        self.replace(stepper, X_test, Y_test, message)
+        self.replace(stepper, X_test, Y_test, message, test_fraction=fraction)
 
     def _on_preset(self, event):
         if self._matching:
@@ -241,7 +256,8 @@ class ExplorerState(param.Parameterized):
             return
         held = "no test set" if X_test is None else f"{len(X_test)} held out for testing"
         self.replace(stepper, X_test, Y_test, f"Split the data: {stepper.m} training examples, "
-                                              f"{held}. Stepping starts again at iteration 1.")
+                                              f"{held}. Stepping starts again at iteration 1.",
+                     test_fraction=event.new)
 
     def _revert(self, events, message):
         """Put settings back after the engine refused them, and say why."""
@@ -299,6 +315,8 @@ class ExplorerState(param.Parameterized):
         self.say("info", f"α = {event.new:g} from the next update on.")
 
     def _on_example(self, event):
+        if self._matching:
+            return
         if self.mode == "per_example" and event.new != self.stepper.example:
             # In the per-example loop the graph follows the loop, not the user.
             with param.discard_events(self):

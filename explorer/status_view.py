@@ -22,7 +22,7 @@ def notation_html(text: str) -> str:
 def status_text(stepper) -> str:
     """E.g. "Backward · δ^(2) · layer 2 of 4 · iteration 3 · example 2/4" (HTML)."""
     step = stepper.last_step
-    parts = [f"<b>{step.kind.title if step else 'Start'}</b>",
+    parts = [f"<b>{step.kind.phase_title if step else 'Start'}</b>",
              notation_html(step.symbol) if step else "ready"]
     if step is not None and step.layer is not None:
         parts.append(f"layer {step.layer} of {stepper.L}")

@@ -169,3 +169,32 @@ def test_large_nets_draw_only_the_strongest_edges_and_say_so():
                 if l == 1 and tj == j]
         assert min(kept) >= np.sort(np.abs(theta[j - 1]))[-len(kept)]
     assert sum(1 for l in edges["layer"] if l == 2) == 10 * 26  # few enough to keep all
+
+
+def test_a_rebuild_keeps_the_example_shown_and_new_data_starts_at_the_first():
+    from explorer.app_layout import Explorer
+
+    explorer = Explorer(preset="xnor")
+    s = explorer.state
+    s.example = 3
+    s.hidden = "tanh"  # same data, same shape
+    assert s.example == 3
+    s.hidden_layers = "4"  # same data, a new shape: the graph is laid out again
+    assert s.network.sizes == [2, 4, 1] and s.example == 3 and s.notice[1] == "success"
+    nodes = explorer.graph.nodes.data
+    assert sum(1 for l, u in zip(nodes["layer"], nodes["unit"]) if l == 2 and u > 0) == 4
+    np.testing.assert_array_equal(
+        [a for l, u, a in zip(nodes["layer"], nodes["unit"], nodes["a"]) if l == 1 and u > 0],
+        s.stepper.X[3])
+    s.preset = "debug"  # new data
+    assert s.example == 0 and s.network.sizes == [3, 5, 3]
+
+
+@pytest.mark.parametrize("preset, fraction", [("digits", 0.5), ("blobs", 0.05), ("blobs", 0.15)])
+def test_the_test_split_keeps_the_share_asked_for(preset, fraction):
+    s = ExplorerState(preset=preset)
+    told = []
+    s.param.watch(lambda *events: told.append({e.name for e in events}), ["rebuilt"])
+    s.test_fraction = fraction
+    assert s.test_fraction == fraction and told == [{"rebuilt"}]
+    assert abs(len(s.X_test) / (len(s.X_test) + s.m) - fraction) < 0.02

@@ -31,7 +31,7 @@ def test_a_kind_is_its_documented_name():
     assert out.getvalue().strip() == "update"
     assert [k.phase for k in Kind] == ["forward", "cost", "backward", "backward", "accumulate",
                                        "update", "update"]
-    assert Kind.OUTPUT_DELTA.title == "Backward"
+    assert Kind.OUTPUT_DELTA.phase_title == "Backward"
 
 
 def test_symbols_are_the_notes_notation():

@@ -16,7 +16,7 @@ import numpy as np
 from .. import validation
 from ..network import Network
 from ..stepper import MODES, Stepper
-from ..steps import schedule_length
+from ..steps import schedule_length, steps_per_example
 from ..validation import frozen
 from . import fields
 from .strict_json import parse
@@ -40,7 +40,8 @@ _REQUIRED_FIELDS = ("schema", "version", "network", "training", "data", "positio
 
 
 def steps_per_iteration(L: int, m: int, mode: str) -> int:
-    """len(Stepper.schedule) for a network of L layers and m examples."""
+    """len(Stepper.schedule) for a network of L layers and m examples (kept for callers
+    of engine.io; it is ``engine.steps.schedule_length``)."""
     return schedule_length(L, m, mode)
 
 
@@ -48,7 +49,7 @@ def _replay_bytes(net: Network, m: int, mode: str, step: int) -> int:
     """About how many bytes restoring ``step`` steps copies (per-example mode only)."""
     if mode == "batch":
         return 0
-    examples = min(m, step // (3 * net.L - 3) + 1)
+    examples = min(m, step // steps_per_example(net.L) + 1)
     return 8 * examples * (3 * m * sum(net.sizes[1:]) + 2 * net.n_params)
 
 
