@@ -38,6 +38,7 @@ oldest states are dropped first, but the last step can always be undone.
 """
 from __future__ import annotations
 
+import copy
 from collections import deque
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -278,6 +279,15 @@ class Stepper:
     def iterations_done(self) -> int:
         """How many updates Θ := Θ − αD have been applied since the start."""
         return self.iteration if self.iteration_complete else self.iteration - 1
+
+    def fork(self) -> "Stepper":
+        """A copy at this very point, without the history: stepping it leaves this one
+        as it is.  The arrays are shared, which is safe: they are read-only, and a step
+        makes new ones rather than changing old ones."""
+        twin = copy.copy(self)
+        twin._history = deque()
+        twin._history_bytes = 0
+        return twin
 
     def jump(self, net, iterations: int, description: str = ""):
         """Carry on from weights trained elsewhere (e.g. by ``train``), undoably.

@@ -1,0 +1,68 @@
+"""engine.tape: a recorded iteration replays exactly what stepping gives, bit for bit."""
+import numpy as np
+import pytest
+
+from engine import Network, Stepper, presets
+from engine.tape import record, snapshot
+
+
+def bits(value):
+    return np.asarray(value, dtype=float).tobytes()
+
+
+def assert_same(replayed, stepped):
+    assert replayed.keys() == stepped.keys()
+    for key in stepped:
+        assert bits(replayed[key]) == bits(stepped[key]), key
+
+
+def problems():
+    for name in ("xnor", "worked_example", "debug", "blobs"):
+        p = presets.load(name)
+        yield name, p.network, p.X, p.Y
+    rng = np.random.default_rng(3)
+    for hidden, output, loss in (("tanh", "softmax", "cross_entropy"),
+                                 ("relu", "linear", "squared_error"),
+                                 ("linear", "sigmoid", "squared_error")):
+        net = Network([3, 4, 3, 2], hidden=hidden, output=output, loss=loss, lam=0.7, seed=5)
+        X = rng.normal(size=(5, 3))
+        Y = rng.integers(0, 2, 5) if loss == "cross_entropy" else rng.normal(size=(5, 2))
+        yield f"{hidden}-{output}", net, X, Y
+
+
+PROBLEMS = {name: (net, X, Y) for name, net, X, Y in problems()}
+
+
+@pytest.mark.parametrize("mode", ["batch", "per_example"])
+@pytest.mark.parametrize("problem", list(PROBLEMS))
+@pytest.mark.parametrize("start", [0, 2, "end"])
+def test_replaying_the_tape_is_stepping(problem, mode, start):
+    net, X, Y = PROBLEMS[problem]
+    stepper = Stepper(net, X, Y, learning_rate=0.3, mode=mode)
+    if start == "end":
+        stepper.run_iteration()
+    else:
+        for _ in range(start):
+            stepper.step()
+    examples = [0, len(X) - 1]
+    before = snapshot(stepper, examples)
+    tape = record(stepper, examples)
+    assert_same(snapshot(stepper, examples), before)  # the stepper did not move
+    assert_same(tape.values_at(0), before)
+    for k, taped in enumerate(tape.steps, start=1):
+        step = stepper.step()
+        assert taped.step == step
+        assert (taped.iteration, taped.position) == (stepper.iteration, stepper.position)
+        assert taped.description == stepper.description
+        assert_same(tape.values_at(k), snapshot(stepper, examples))
+    assert stepper.iteration_complete  # the tape ran to the end of the iteration
+    assert len(tape) == stepper.steps_per_iteration - (start if start != "end" else 0)
+
+
+def test_a_tape_may_stop_early_and_keeps_only_the_rows_asked_for():
+    net, X, Y = PROBLEMS["debug"]
+    stepper = Stepper(net, X, Y, mode="per_example")
+    tape = record(stepper, [3], max_steps=7)
+    assert len(tape) == 7 and tape.examples == (3,)
+    assert tape.start[("a", 2)].shape == (1, net.sizes[1])
+    assert tape.steps[0].values[("z", 2)].shape == (1, net.sizes[1])
