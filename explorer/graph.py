@@ -1,4 +1,4 @@
-"""The network graph's data: where each node and edge goes, and its colours.
+"""The network graph's data: where each node and edge goes, and what it shows.
 
 Pure functions of the engine's state that return plain columns (lists and
 numpy arrays) for Bokeh's ColumnDataSources named ``nodes`` and ``edges``.
@@ -8,7 +8,11 @@ The testing contract (README) fixes these columns:
 * edges: ``layer`` (l of Θ^(l)), ``source`` (unit i of layer l, 0 = bias),
   ``target`` (unit j of layer l + 1), ``theta`` (Θ_ji^(l)), ``grad`` (D_ji^(l)).
 
-Values not computed yet in the current iteration are NaN.
+Values not computed yet in the current iteration are NaN.  ``layout`` and
+``edge_index`` give the columns fixed by the network's shape; ``frame`` what
+changes as it steps: only numbers (a, z, δ, Θ, D and their scales), which
+the page turns into colours, widths and labels (graph_view.py), so that a
+step costs the same whether the server or the page's step tape makes it.
 """
 from __future__ import annotations
 
@@ -30,14 +34,6 @@ SIGNED_ACTIVATION = PuOr11
 POSITIVE, NEGATIVE = DIVERGING[-2], DIVERGING[1]
 NOT_COMPUTED = "#ffffff"
 BIAS_FILL = "#fff7bc"
-
-
-def colours(values, palette, low, high, nan=NOT_COMPUTED):
-    """Each value's palette colour on a linear scale from low to high (NaN -> ``nan``)."""
-    values = np.asarray(values, dtype=float)
-    span = (high - low) or 1.0
-    index = np.clip((np.nan_to_num(values) - low) / span * len(palette), 0, len(palette) - 1)
-    return [palette[int(k)] if np.isfinite(v) else nan for k, v in zip(index, values)]
 
 
 IMAGE_WIDTH = 0.8  # x-units taken by an input image (layers are 1 apart)
@@ -62,9 +58,9 @@ def layout(sizes, image_shape=None):
     With ``image_shape`` (rows, cols) the input units sit on the pixels of an
     image drawn in place of layer 1, row by row from the top left.
     """
-    L = len(sizes)
+    L, K = len(sizes), sizes[-1]
     top = span(sizes, image_shape) / 2 + 0.7
-    cols = {"layer": [], "unit": [], "x": [], "y": [], "name": []}
+    cols = {"layer": [], "unit": [], "x": [], "y": [], "name": [], "prefix": [], "role": []}
     if image_shape:
         width, height = image_extent(sizes, image_shape)
         rows, ncols = image_shape
@@ -80,11 +76,21 @@ def layout(sizes, image_shape=None):
             else:
                 cols["x"].append(float(l - 1))
                 cols["y"].append(top if j == 0 else (s - 1) / 2 - (j - 1))
-            cols["name"].append("bias a<sub>0</sub><sup>(%d)</sup> = +1" % l if j == 0
-                                else "a<sub>%d</sub><sup>(%d)</sup>" % (j, l))
+            cols["name"].append(f"bias {unit_name(0, l)} = +1" if j == 0 else unit_name(j, l))
+            cols["prefix"].append(f"{j - 1}: " if l == L and K > 1 else "")  # the class
+            cols["role"].append("bias" if j == 0 else "pixel" if l == 1 and image_shape
+                                else "unit")
     cols["is_bias"] = [u == 0 for u in cols["unit"]]
-    cols["marker"] = ["square" if b else "circle" for b in cols["is_bias"]]
     return cols
+
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+
+
+def unit_name(j: int, l: int, symbol: str = "a") -> str:
+    """a_j^(l) with Unicode sub- and superscripts, for Bokeh text and tooltips: a₁⁽²⁾."""
+    return symbol + str(j).translate(_SUB) + f"({l})".translate(_SUP)
 
 
 def node_values(stepper, example: int, nodes):
@@ -160,41 +166,14 @@ def edge_values(stepper, index: EdgeIndex):
     return theta, grad
 
 
-def edge_style(theta, grad, by: str):
-    """Width ∝ |Θ|; colour by Θ's sign, or by D on a diverging scale."""
-    biggest = float(np.max(np.abs(theta))) if theta.size else 0.0
-    # Thinner lines when there are many, so the nodes stay visible.
-    widest = float(np.clip(600 / max(len(theta), 1), 2.0, 7.0))
-    width = 0.6 + widest * np.abs(theta) / (biggest or 1.0)
-    if by == "grad":
-        g = np.abs(grad[np.isfinite(grad)])
-        vmax = float(g.max()) if g.size and g.max() > 0 else 1.0
-        return width, colours(grad, DIVERGING, -vmax, vmax, nan="#d0d0d0"), vmax
-    return width, np.where(theta >= 0, POSITIVE, NEGATIVE).tolist(), biggest
+def widest_edge(n_edges: int) -> float:
+    """Line width of the strongest edge: thinner when there are many, so the nodes show."""
+    return float(np.clip(600 / max(n_edges, 1), 2.0, 7.0))
 
 
 def max_abs(values) -> float:
     finite = np.abs(values[np.isfinite(values)])
     return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-
-
-def short(v: float) -> str:
-    """A number for a node label: 3 decimals, or 1 significant digit if tiny."""
-    return f"{v:.3f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.0e}"
-
-
-def number_labels(a, delta, is_bias, prefix=None):
-    """Text beside each node: a, and δ once it is computed (after ``prefix``, e.g. a class)."""
-    out = []
-    prefix = prefix or [""] * len(a)
-    for ai, di, bias, pre in zip(a, delta, is_bias, prefix):
-        if bias:
-            out.append("+1")
-        elif np.isnan(ai):
-            out.append(pre.rstrip(": "))
-        else:
-            out.append(pre + f"a={short(ai)}" + ("" if np.isnan(di) else f"  δ={short(di)}"))
-    return out
 
 
 def highlight(step, L):
@@ -258,3 +237,45 @@ def symmetry_sentence(groups: dict, zeros: bool) -> str:
            "they have the same incoming weights, so they compute the same thing and get the same "
            "update, for ever — the symmetry problem")
     return f"{who}: {why}."
+
+
+def prediction_html(stepper, example: int) -> str:
+    """The network's answer for the example shown, against its label ("" for regression)."""
+    if stepper.network.loss != "cross_entropy":
+        return ""
+    h = stepper.network.predict(stepper.X[example:example + 1])[0]
+    y = stepper.Y[example]
+    if h.size == 1:
+        guess, label, conf = int(h[0] >= 0.5), int(y[0] >= 0.5), h[0]
+    else:
+        guess, label, conf = int(np.argmax(h)), int(np.argmax(y)), h.max()
+    mark = "✓" if guess == label else "✗"
+    return (f"<b>Prediction</b> for example {example + 1}: <b>{guess}</b> "
+            f"(h = {conf:.3f}) · label {label} {mark}")
+
+
+def legend_html(prediction: str, symmetry: str, by_grad: bool, dmax: float,
+                has_delta: bool) -> str:
+    """The lines under the graph: a symmetry warning, the prediction, what colours mean."""
+    swatch = '<span style="display:inline-block;width:26px;height:5px;background:{};' \
+             'vertical-align:middle;margin:0 4px 0 12px"></span>'
+    edges = ("edges coloured by the gradient D (colour bar), width ∝ |Θ|" if by_grad else
+             f"{swatch.format(POSITIVE)}Θ &gt; 0{swatch.format(NEGATIVE)}Θ &lt; 0"
+             "&nbsp; width ∝ |Θ|")
+    ring = f"ring: δ, scaled to max |δ| = {dmax:.3g}" if has_delta else "ring: δ (not computed yet)"
+    warning = f'<span style="color:#b35806"><b>≡</b> {symmetry}</span><br>' if symmetry else ""
+    return (warning + (f"{prediction}<br>" if prediction else "")
+            + f"<b>Edges</b> {edges} &nbsp;·&nbsp; <b>Nodes</b> fill: a, {ring}, "
+            "white = not computed yet, ■ = bias unit +1")
+
+
+def frame(stepper, example: int, nodes, index: EdgeIndex, by_grad: bool, symmetry: str) -> dict:
+    """What the graph shows at the stepper's point, for the example shown: the numeric
+    columns of ``nodes`` and ``edges``, the δ and D scales, the band, the legend."""
+    z, a, delta = node_values(stepper, example, nodes)
+    theta, grad = edge_values(stepper, index)
+    dmax = max_abs(delta)
+    return {"nodes": {"z": z, "a": a, "delta": delta}, "edges": {"theta": theta, "grad": grad},
+            "dmax": dmax, "vmax": max_abs(grad), "band": highlight(stepper.last_step, stepper.L),
+            "legend": legend_html(prediction_html(stepper, example), symmetry, by_grad, dmax,
+                                  bool(np.isfinite(delta).any()))}

@@ -1,13 +1,24 @@
-"""GraphView: the network drawn with Bokeh, updated in place after each step."""
+"""GraphView: the network drawn with Bokeh, updated in place after each step.
+
+The server sends only numbers: a, z and δ for the nodes, Θ and D for the
+edges, and the scales of δ and D (graph.frame).  Colours, widths, labels and
+tooltips are worked out in the page by Bokeh colour mappers and small
+JavaScript transforms over those columns, so the step tape (player.py) can
+step the graph in the page by replacing the same columns, by the same names:
+``nodes``, ``edges``, ``delta_scale``, ``edge_scale``, ``step_band`` and
+``graph_legend``.
+"""
 from __future__ import annotations
 
 import numpy as np
 import panel as pn
 import param
 from bokeh.models import (BooleanFilter, BoxAnnotation, CDSView, ColorBar, ColumnDataSource,
-                          HoverTool, LinearColorMapper, PrintfTickFormatter, TapTool, Title)
+                          CustomJSHover, CustomJSTransform, Div, HoverTool, LinearColorMapper,
+                          PrintfTickFormatter, TapTool, Title)
 from bokeh.palettes import Greys256
 from bokeh.plotting import figure
+from bokeh.transform import transform
 from panel.viewable import Viewer
 
 from . import graph
@@ -16,20 +27,35 @@ from .state import ExplorerState
 
 HEIGHT = 340  # px: the graph, its legend and the equation fit a 1280×800 screen
 
-
-def _sub(j, i):
-    return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
-
-
-def _value(v):
-    return "not computed yet" if np.isnan(v) else f"{v:.4g}"
+# A number in a tooltip; "not computed yet" for NaN.
+_VALUE = "return isNaN(value) ? 'not computed yet' : value.toPrecision(4)"
+# The text beside a node: a, then δ once computed, after the class of an output unit.
+_LABEL = """
+const d = source.data
+const short = (v) => (v === 0 || Math.abs(v) >= 1e-3) ? v.toFixed(3)
+  : v.toExponential(0).replace(/e([+-])(\\d)$/, "e$10$2")   // as Python writes 9e-05
+return Array.from(xs, (a, i) => {
+  const role = d.role[i], prefix = d.prefix[i]
+  if (role === "bias") return "+1"
+  if (role === "pixel") return ""
+  if (!d.numbers[i] || isNaN(a)) return prefix.replace(/: $/, "")
+  return prefix + "a=" + short(a) + (isNaN(d.delta[i]) ? "" : "  δ=" + short(d.delta[i]))
+})
+"""
+# Edge widths ∝ |Θ|, the strongest ``widest`` px wide.
+_WIDTH = """
+let biggest = 0
+for (const t of xs) { biggest = Math.max(biggest, Math.abs(t)) }
+return Array.from(xs, (t) => 0.6 + widest * Math.abs(t) / (biggest || 1))
+"""
+_SIGN = "return Array.from(xs, (t) => t >= 0 ? positive : negative)"
 
 
 class GraphView(Viewer):
     """Nodes coloured by a (fill) and δ (ring), edges by Θ or D.
 
     Each session gets its own figure and sources; after a step only the
-    columns whose values changed are sent, inside one ``hold``.
+    columns whose values changed are sent, inside one update.
     """
 
     state = param.ClassSelector(class_=ExplorerState)
@@ -40,13 +66,13 @@ class GraphView(Viewer):
         super().__init__(**params)
         self.nodes = ColumnDataSource(name="nodes")
         self.edges = ColumnDataSource(name="edges")
-        self._sent = {"nodes": {}, "edges": {}}
-        self._edges_key = None
         self._symmetry = (None, "")  # (network, its symmetry warning): worked out once per weights
-        self.legend = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
+        self.legend = Div(name="graph_legend", sizing_mode="stretch_width",
+                          styles={"font-size": "15px", "padding": "0 10px"})
         self.figure = self._make_figure()
         self._relayout()
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=HEIGHT)
+        self._legend_pane = pn.pane.Bokeh(self.legend, sizing_mode="stretch_width")
         s = self.state
         s.param.watch(self._on_change, ["rebuilt", "stepped", "edges_by", "example",
                                         "show_bias", "show_numbers"])
@@ -55,7 +81,7 @@ class GraphView(Viewer):
         self.edges.selected.on_change("indices", lambda attr, old, new: tap(new))
 
     def __panel__(self):
-        return pn.Column(self._pane, self.legend, sizing_mode="stretch_width")
+        return pn.Column(self._pane, self._legend_pane, sizing_mode="stretch_width")
 
     # ---- building ---------------------------------------------------------------
     def _make_figure(self):
@@ -64,22 +90,34 @@ class GraphView(Viewer):
                    x_axis_type=None, y_axis_type=None, outline_line_color=None)
         p.toolbar.autohide = True
         p.grid.visible = False
-        self._band = BoxAnnotation(left=0, right=0, fill_color="#ffd92f", fill_alpha=0.3,
-                                   line_alpha=0, visible=False, level="underlay")
+        self._band = BoxAnnotation(name="step_band", left=0, right=0, fill_color="#ffd92f",
+                                   fill_alpha=0.3, line_alpha=0, visible=False, level="underlay")
         p.add_layout(self._band)
+        self._fill_mapper = LinearColorMapper(palette=graph.SEQUENTIAL, low=0, high=1,
+                                              nan_color=graph.NOT_COMPUTED)
+        self._delta_mapper = LinearColorMapper(name="delta_scale", palette=graph.DIVERGING,
+                                               low=-1, high=1, nan_color="rgba(0,0,0,0)")
+        self._edge_mapper = LinearColorMapper(name="edge_scale", palette=graph.DIVERGING,
+                                              low=-1, high=1, nan_color="#d0d0d0")
+        self._width = CustomJSTransform(args={"widest": 7.0}, v_func=_WIDTH)
+        self._sign = CustomJSTransform(args={"positive": graph.POSITIVE,
+                                             "negative": graph.NEGATIVE}, v_func=_SIGN)
+        # Computed values are outlined dark; white, grey-outlined nodes are not computed yet.
+        outline = LinearColorMapper(palette=["#333333"], low=0, high=1, nan_color="#bbbbbb",
+                                    low_color="#333333", high_color="#333333")
+
         self._edge_filter = BooleanFilter(booleans=[])
-        self._node_filter = BooleanFilter(booleans=[])
-        self._edge_r = p.segment("x0", "y0", "x1", "y1", source=self.edges, line_width="width",
-                                 line_color="color", line_alpha=0.75,
+        self._edge_r = p.segment("x0", "y0", "x1", "y1", source=self.edges,
+                                 line_width=transform("theta", self._width),
+                                 line_color=transform("theta", self._sign), line_alpha=0.75,
                                  view=CDSView(filter=self._edge_filter))
         self._edge_r.nonselection_glyph = None
         # An image input (handwritten digits) is drawn as the picture itself,
         # over the ends of its edges, so they seem to leave from its pixels.
         self.image = ColumnDataSource(name="input_image", data={"image": [], "x": [], "y": [],
                                                                  "dw": [], "dh": []})
-        self._image_r = p.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.image,
-                                color_mapper=LinearColorMapper(palette=tuple(reversed(Greys256)),
-                                                               low=0, high=1))
+        p.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.image,
+                color_mapper=LinearColorMapper(palette=tuple(reversed(Greys256)), low=0, high=1))
         # Parameters that failed the last gradient check, drawn over their edges.
         self.failing = ColumnDataSource(name="failing", data={"x0": [], "y0": [], "x1": [], "y1": []})
         p.segment("x0", "y0", "x1", "y1", source=self.failing, line_width=5, line_color="#e7298a",
@@ -87,32 +125,46 @@ class GraphView(Viewer):
         p.legend.location = "bottom_left"
         p.legend.label_text_font_size = "13px"
         p.legend.visible = False
-        self._ring_r = p.scatter("x", "y", source=self.nodes, size="ring_size", marker="marker",
-                                 fill_alpha=0, line_color="ring", line_width=7,
-                                 view=CDSView(filter=self._node_filter))
-        self._node_r = p.scatter("x", "y", source=self.nodes, size="size", marker="marker",
-                                 fill_color="fill", line_color="outline", line_width=2,
-                                 view=CDSView(filter=self._node_filter))
-        self._text_r = p.text("x", "y", text="label", source=self.nodes, text_align="left",
-                              text_baseline="middle", x_offset="label_offset", text_font_size="14px",
-                              text_color="#111111", background_fill_color="white",
-                              background_fill_alpha=0.85, padding=1,
-                              view=CDSView(filter=self._node_filter))
-        p.add_tools(HoverTool(renderers=[self._node_r], tooltips="@tip{safe}"),
-                    HoverTool(renderers=[self._edge_r], tooltips="@tip{safe}", line_policy="interp"),
-                    TapTool(renderers=[self._edge_r]))
-        self._fill_mapper = LinearColorMapper(palette=graph.SEQUENTIAL, low=0, high=1)
-        self._delta_mapper = LinearColorMapper(palette=graph.DIVERGING, low=-1, high=1)
-        self._edge_mapper = LinearColorMapper(palette=graph.DIVERGING, low=-1, high=1)
+
+        self._unit_filter = BooleanFilter(booleans=[])
+        self._bias_filter = BooleanFilter(booleans=[])
+        self._ring_r = p.scatter("x", "y", source=self.nodes, size="ring_size", marker="circle",
+                                 fill_alpha=0, line_width=7,
+                                 line_color=transform("delta", self._delta_mapper),
+                                 view=CDSView(filter=self._unit_filter))
+        self._node_r = p.scatter("x", "y", source=self.nodes, size="size", marker="circle",
+                                 fill_color=transform("a", self._fill_mapper),
+                                 line_color=transform("a", outline), line_width=2,
+                                 view=CDSView(filter=self._unit_filter))
+        self._bias_r = p.scatter("x", "y", source=self.nodes, size="size", marker="square",
+                                 fill_color=graph.BIAS_FILL, line_color="#333333", line_width=2,
+                                 view=CDSView(filter=self._bias_filter))
+        self._label = CustomJSTransform(args={"source": self.nodes}, v_func=_LABEL)
+        self._text_r = p.text("x", "y", text=transform("a", self._label), source=self.nodes,
+                              text_align="left", text_baseline="middle", x_offset="label_offset",
+                              text_font_size="14px", text_color="#111111",
+                              background_fill_color="white", background_fill_alpha=0.85, padding=1)
+        value = CustomJSHover(code=_VALUE)
+        p.add_tools(
+            HoverTool(renderers=[self._node_r], tooltips=[
+                ("unit", "@name (layer @layer)"), ("a", "@a{custom}"), ("z", "@z{custom}"),
+                ("δ", "@delta{custom}")], formatters={"@a": value, "@z": value, "@delta": value}),
+            HoverTool(renderers=[self._bias_r], tooltips=[("", "@name: the bias unit is always 1")]),
+            HoverTool(renderers=[self._edge_r], line_policy="interp", tooltips=[
+                ("", "@edge"), ("Θ", "@theta{custom}"), ("D", "@grad{custom}")],
+                formatters={"@theta": value, "@grad": value}),
+            TapTool(renderers=[self._edge_r]))
         bar = dict(width=12, title_text_font_size="13px", major_label_text_font_size="12px",
                    title_standoff=6, padding=4, formatter=PrintfTickFormatter(format="%.2g"))
         self._fill_bar = ColorBar(color_mapper=self._fill_mapper, title="a (fill)", **bar)
         self._delta_bar = ColorBar(color_mapper=self._delta_mapper, title="δ (ring)", **bar)
-        self._edge_bar = ColorBar(color_mapper=self._edge_mapper, title="D (edges)", visible=False, **bar)
+        self._edge_bar = ColorBar(color_mapper=self._edge_mapper, title="D (edges)", visible=False,
+                                  **bar)
         for b in (self._fill_bar, self._delta_bar, self._edge_bar):
             p.add_layout(b, "right")
         p.min_border_right = 30
-        self._note = Title(text="", text_font_style="italic", text_font_size="13px", text_color="#555555")
+        self._note = Title(text="", text_font_style="italic", text_font_size="13px",
+                           text_color="#555555")
         p.add_layout(self._note, "below")
         return p
 
@@ -129,13 +181,13 @@ class GraphView(Viewer):
         net = s.network
         shape = s.image_shape
         self._image_shape = shape if shape and np.prod(shape) == net.sizes[0] else None
-        self._layout = graph.layout(net.sizes, self._image_shape)
-        self._index = graph.edge_index(net, image=self._image_shape is not None)
-        self._palette, low, high, _ = graph.activation_scale(net, s.stepper.X)
-        self._fill_mapper.update(palette=self._palette, low=low, high=high)
+        layout = graph.layout(net.sizes, self._image_shape)
+        self._index = index = graph.edge_index(net, image=self._image_shape is not None)
+        palette, low, high, _ = graph.activation_scale(net, s.stepper.X)
+        self._fill_mapper.update(palette=palette, low=low, high=high)
         n_max = graph.span(net.sizes, self._image_shape)
         # One unit of y is about HEIGHT px / (n_max + 1.8); a node takes 75% of it.
-        self._size = float(np.clip(0.75 * HEIGHT / (n_max + 1.8), 6, 44))
+        size = float(np.clip(0.75 * HEIGHT / (n_max + 1.8), 6, 44))
         self._numbers_allowed = n_max <= graph.NUMBERS_MAX_UNITS
         self.figure.x_range.update(start=-0.5 if self._image_shape else -0.35, end=net.L - 1 + 0.8)
         top = n_max / 2 + 0.7
@@ -143,136 +195,78 @@ class GraphView(Viewer):
         # Labels shrink with the spacing between units, down to 10 px.
         unit_px = HEIGHT / (2 * top + 0.4)
         self._text_r.glyph.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
-        shown, total = len(self._index.layer), self._index.total
+        shown, total = len(index.layer), index.total
         self._note.text = ("" if shown == total else
                            f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
                            + (f"; {graph.IMAGE_EDGES_PER_UNIT} pixels each from the input image)"
                               if self._image_shape else ")") + ".")
-        self._sent = {"nodes": {}, "edges": {}}
-        self._edges_key = None
-        self._refresh(full=True)
+        self._width.args = {"widest": graph.widest_edge(len(index.layer))}
+        n = len(layout["layer"])
+        self._layout = {**layout, "size": [size] * n, "ring_size": [size + 9] * n,
+                        "label_offset": [size / 2 + 8] * n, "numbers": self._numbers(n)}
+        x, y = np.asarray(layout["x"]), np.asarray(layout["y"])
+        where = {(l, u): k for k, (l, u) in enumerate(zip(layout["layer"], layout["unit"]))}
+        src = np.array([where[(l, i)] for l, i in zip(index.layer, index.source)], dtype=int)
+        dst = np.array([where[(l + 1, j)] for l, j in zip(index.layer, index.target)], dtype=int)
+        self._edge_layout = {
+            "layer": index.layer, "source": index.source, "target": index.target,
+            "x0": x[src], "y0": y[src], "x1": x[dst], "y1": y[dst],
+            "edge": [f"{graph.unit_name(_sub(j, i), l, 'Θ')}: unit {i} of layer {l} → unit {j} "
+                     f"of layer {l + 1}" for l, j, i in zip(index.layer, index.target,
+                                                            index.source)]}
+        frame = self.frame(s.stepper)
+        self.nodes.data = {**self._layout, **frame["nodes"]}
+        self.edges.data = {**self._edge_layout, **frame["edges"]}
+        self._show(frame)
         self.failing.data = {"x0": [], "y0": [], "x1": [], "y1": []}
 
+    def _numbers(self, n):
+        return [bool(self.state.show_numbers and self._numbers_allowed)] * n
+
     # ---- updating -------------------------------------------------------------
-    def _node_columns(self):
+    def frame(self, stepper) -> dict:
+        """What the graph shows at this stepper's point (graph.frame, for this view)."""
         s = self.state
-        lay = self._layout
-        z, a, delta = graph.node_values(s.stepper, s.example, lay)
-        computed = ~np.isnan(a)
-        dmax = graph.max_abs(delta)
-        fill = graph.colours(a, self._palette, self._fill_mapper.low, self._fill_mapper.high)
-        fill = [graph.BIAS_FILL if b else f for b, f in zip(lay["is_bias"], fill)]
-        ring = graph.colours(delta, graph.DIVERGING, -dmax, dmax, nan="rgba(0,0,0,0)")
-        tips = [self._node_tip(name, l, zi, ai, di)
-                for name, l, zi, ai, di in zip(lay["name"], lay["layer"], z, a, delta)]
-        numbers = s.show_numbers and self._numbers_allowed
-        L, K = s.network.L, s.network.sizes[-1]
-        classes = [f"{u - 1}: " if l == L and K > 1 else "" for l, u in zip(lay["layer"], lay["unit"])]
-        labels = graph.number_labels(a, delta, lay["is_bias"], classes) if numbers else \
-            ["+1" if b else c.rstrip(": ") for b, c in zip(lay["is_bias"], classes)]
-        if self._image_shape:  # the picture stands for the input units
-            labels = ["" if l == 1 and u > 0 else t for l, u, t in zip(lay["layer"], lay["unit"], labels)]
-        return {
-            **lay, "z": z, "a": a, "delta": delta, "fill": fill, "ring": ring,
-            "outline": ["#333333" if c else "#bbbbbb" for c in computed],
-            "size": [self._size] * len(z), "ring_size": [self._size + 9] * len(z),
-            "label": labels, "label_offset": [self._size / 2 + 8] * len(z), "tip": tips,
-        }, dmax
+        example = stepper.example if stepper.mode == "per_example" else s.example
+        net = stepper.network
+        if self._symmetry[0] is not net:
+            self._symmetry = (net, graph.symmetry_sentence(graph.identical_units(net),
+                                                           s.init == "zeros"))
+        return graph.frame(stepper, example, self._layout, self._index, s.edges_by == "grad",
+                           self._symmetry[1])
 
-    @staticmethod
-    def _node_tip(name, l, z, a, delta):
-        if "bias" in name:
-            return f"<b>{name}</b><br>layer {l}: the bias unit is always 1"
-        lines = [f"<b>{name}</b> (layer {l})", f"a = {_value(a)}"]
-        if l > 1:
-            zname = name.replace("a<sub>", "z<sub>", 1)
-            dname = name.replace("a<sub>", "δ<sub>", 1)
-            lines += [f"{zname} = {_value(z)}", f"{dname} = {_value(delta)}"]
-        return "<br>".join(lines)
-
-    def _edge_columns(self):
-        # Θ and D only change on update and gradient steps; the engine makes new
-        # arrays when they do, so the same objects mean the same columns.
-        s = self.state
-        key = (s.network, *s.stepper.D.values(), self._index, s.edges_by)
-        old = self._edges_key
-        if old is not None and len(old) == len(key) and key[-1] == old[-1] \
-                and all(a is b for a, b in zip(key[:-1], old[:-1])):
-            return self._edges_cache
-        self._edges_key = key
-        self._edges_cache = self._compute_edge_columns()
-        return self._edges_cache
-
-    def _compute_edge_columns(self):
-        s = self.state
-        layers, targets, sources = self._index.layer, self._index.target, self._index.source
-        theta, grad = graph.edge_values(s.stepper, self._index)
-        width, colour, vmax = graph.edge_style(theta, grad, s.edges_by)
-        x, y = np.asarray(self._layout["x"]), np.asarray(self._layout["y"])
-        key = {(l, u): k for k, (l, u) in enumerate(zip(self._layout["layer"], self._layout["unit"]))}
-        src = np.array([key[(l, i)] for l, i in zip(layers, sources)], dtype=int)
-        dst = np.array([key[(l + 1, j)] for l, j in zip(layers, targets)], dtype=int)
-        tips = [f"Θ<sub>{_sub(j, i)}</sub><sup>({l})</sup> = {_value(t)}<br>"
-                f"D<sub>{_sub(j, i)}</sub><sup>({l})</sup> = {_value(g)}"
-                for l, j, i, t, g in zip(layers, targets, sources, theta, grad)]
-        return {
-            "layer": layers, "source": sources, "target": targets, "theta": theta, "grad": grad,
-            "x0": x[src], "y0": y[src], "x1": x[dst], "y1": y[dst],
-            "width": width, "color": colour, "tip": tips,
-        }, vmax
-
-    def refresh(self, full=False):
+    def refresh(self):
         """Send the columns that changed since the last refresh."""
-        self._refresh(full)
+        frame = self.frame(self.state.stepper)
+        numbers = self._numbers(len(self._layout["layer"]))
+        self._send(self.nodes, {**frame["nodes"], "numbers": numbers})
+        self._send(self.edges, frame["edges"])
+        self._show(frame)
 
-    def _refresh(self, full=False):
-        nodes, dmax = self._node_columns()
-        edges, vmax = self._edge_columns()
+    def _send(self, source, columns):
+        # One update for all changed columns: BokehJS then redraws once.
+        changed = {name: values for name, values in columns.items()
+                   if not _same(source.data.get(name), values)}
+        if changed:
+            source.data.update(changed)
+
+    def _show(self, frame):
+        """The scales, the band and the legend of a frame; the colouring of the edges."""
         s = self.state
-        self._send(self.nodes, "nodes", nodes, full)
-        self._send(self.edges, "edges", edges, full)
-        self._delta_mapper.update(low=-dmax, high=dmax)
         by_grad = s.edges_by == "grad"
+        self._delta_mapper.update(low=-frame["dmax"], high=frame["dmax"])
+        self._edge_mapper.update(low=-frame["vmax"], high=frame["vmax"])
         self._edge_bar.visible = by_grad
-        self.legend.object = self._legend_html(by_grad, dmax, np.isfinite(nodes["delta"]).any())
-        if by_grad:
-            self._edge_mapper.update(low=-vmax, high=vmax)
-        band = graph.highlight(s.stepper.last_step, s.network.L)
+        colour = transform("grad", self._edge_mapper) if by_grad else transform("theta", self._sign)
+        if self._edge_r.glyph.line_color != colour:
+            self._edge_r.glyph.line_color = colour
+        band = frame["band"]
         self._band.visible = band is not None
         if band:
             self._band.update(left=band[0], right=band[1])
+        self.legend.text = frame["legend"]
         self._set_filters()
         self._draw_image()
-
-    def _legend_html(self, by_grad, dmax, has_delta):
-        swatch = '<span style="display:inline-block;width:26px;height:5px;background:{};' \
-                 'vertical-align:middle;margin:0 4px 0 12px"></span>'
-        edges = ("edges coloured by the gradient D (colour bar), width ∝ |Θ|" if by_grad else
-                 f"{swatch.format(graph.POSITIVE)}Θ &gt; 0{swatch.format(graph.NEGATIVE)}Θ &lt; 0"
-                 "&nbsp; width ∝ |Θ|")
-        ring = f"ring: δ, scaled to max |δ| = {dmax:.3g}" if has_delta else "ring: δ (not computed yet)"
-        prediction = self.prediction_html()
-        net = self.state.network
-        if self._symmetry[0] is not net:
-            self._symmetry = (net, graph.symmetry_sentence(graph.identical_units(net),
-                                                           self.state.init == "zeros"))
-        same = self._symmetry[1]
-        warning = f'<span style="color:#b35806"><b>≡</b> {same}</span><br>' if same else ""
-        return (warning + (f"{prediction}<br>" if prediction else "")
-                + f"<b>Edges</b> {edges} &nbsp;·&nbsp; <b>Nodes</b> fill: a, {ring}, "
-                "white = not computed yet, ■ = bias unit +1")
-
-    def _send(self, source, key, columns, full):
-        sent = self._sent[key]
-        if full or not sent:
-            source.data = dict(columns)
-        elif columns is not sent:
-            # One update for all changed columns: BokehJS then redraws once.
-            changed = {name: values for name, values in columns.items()
-                       if not _same(sent.get(name), values)}
-            if changed:
-                source.data.update(changed)
-        self._sent[key] = columns
 
     def _draw_image(self):
         """The selected example as a picture in place of the input layer."""
@@ -286,43 +280,28 @@ class GraphView(Viewer):
         self.image.data = {"image": [picture], "x": [-width / 2], "y": [-height / 2],
                            "dw": [width], "dh": [height]}
 
-    def prediction_html(self) -> str:
-        """The network's answer for the example shown, against its label."""
-        s = self.state
-        if s.network.loss != "cross_entropy":
-            return ""
-        h = s.network.predict(s.stepper.X[s.example:s.example + 1])[0]
-        y = s.stepper.Y[s.example]
-        if h.size == 1:
-            guess, label, conf = int(h[0] >= 0.5), int(y[0] >= 0.5), h[0]
-        else:
-            guess, label, conf = int(np.argmax(h)), int(np.argmax(y)), h.max()
-        mark = "✓" if guess == label else "✗"
-        return (f"<b>Prediction</b> for example {s.example + 1}: <b>{guess}</b> "
-                f"(h = {conf:.3f}) · label {label} {mark}")
-
     def _set_filters(self):
         """Hide the bias units and their edges when asked (the data stays)."""
         s = self.state
         bias = np.asarray(self._layout["is_bias"])
-        nodes = np.ones(len(bias), dtype=bool) if s.show_bias else ~bias
+        shown = np.ones(len(bias), dtype=bool) if s.show_bias else ~bias
         if self._image_shape:  # pixels are drawn as the picture, not as nodes
-            nodes &= ~((np.asarray(self._layout["layer"]) == 1) & ~bias)
-        nodes = nodes.tolist()
+            shown &= ~((np.asarray(self._layout["layer"]) == 1) & ~bias)
+        units, biases = (shown & ~bias).tolist(), (shown & bias).tolist()
         edges = (np.ones(len(self._index.source), dtype=bool) if s.show_bias
                  else self._index.source > 0).tolist()
-        if self._node_filter.booleans != nodes:
-            self._node_filter.booleans = nodes
-        if self._edge_filter.booleans != edges:
-            self._edge_filter.booleans = edges
+        for f, value in ((self._unit_filter, units), (self._bias_filter, biases),
+                         (self._edge_filter, edges)):
+            if f.booleans != value:
+                f.booleans = value
 
     def set_failing(self, params):
         """Highlight the edges of these (l, j, i) parameters (those drawn)."""
         wanted = set(params)
-        layers, targets, sources = self._index.layer, self._index.target, self._index.source
-        rows = [k for k, key in enumerate(zip(layers, targets, sources))
+        index = self._index
+        rows = [k for k, key in enumerate(zip(index.layer, index.target, index.source))
                 if (int(key[0]), int(key[1]), int(key[2])) in wanted]
-        edges = self._sent["edges"]
+        edges = self._edge_layout
         self.failing.data = {c: [float(edges[c][k]) for k in rows] for c in ("x0", "y0", "x1", "y1")}
         self.figure.legend.visible = bool(rows)
 
@@ -331,6 +310,11 @@ class GraphView(Viewer):
             k = indices[0]
             index = self._index
             self.selected_edge = (int(index.layer[k]), int(index.target[k]), int(index.source[k]))
+
+
+def _sub(j, i):
+    """The subscript of Θ_ji: "12", or "12,3" when either index has two digits."""
+    return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
 
 
 def _same(old, new) -> bool:

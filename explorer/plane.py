@@ -128,13 +128,6 @@ def class_boundaries(xs, ys, h, n):
     return out_x, out_y
 
 
-def unit_name(j: int, l: int) -> str:
-    """a_j^(l) with Unicode sub- and superscripts, for Bokeh text."""
-    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-    sup = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-    return "a" + str(j).translate(sub) + f"({l})".translate(sup)
-
-
 def hidden_units(sizes, cap: int = MAX_TILES) -> tuple[list[tuple[int, int]], int]:
     """The (layer, unit) pairs given a heatmap, layer 2 first, and how many hidden units there are."""
     units = [(l, j) for l in range(2, len(sizes)) for j in range(1, sizes[l - 1] + 1)]

@@ -32,12 +32,12 @@ from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
-from .graph import identical_units, symmetry_sentence
+from .graph import identical_units, symmetry_sentence, unit_name
 from .lazy import when_shown
 from .plane import (BOUNDARY_PX, FINE_TILES, FONT, H_PALETTE, MARKED, POINT_COLOURS_BINARY,
                     POINT_LINE, TILE_PX, TILES_PER_ROW, boundary_rgba, heatmap_scale,
                     class_boundaries, class_colour, classes, contour_lines, hidden_units,
-                    plane_grid, scale_words, unit_name)
+                    plane_grid, scale_words)
 from .state import ExplorerState
 
 
