@@ -35,6 +35,8 @@ class Tape:
     iteration: int              # where the tape starts: this iteration,
     position: int               # after this many of its steps
     steps: tuple                # TapeStep, in order
+    end: object = None          # the forked Stepper after the last step, to record on from
+    error: str = ""             # why the next step cannot be taken, if one was refused
 
     def __len__(self):
         return len(self.steps)
@@ -60,11 +62,15 @@ def snapshot(stepper, examples) -> dict:
     return out
 
 
-def record(stepper, examples, max_steps: int | None = None) -> Tape:
+def record(stepper, examples, max_steps: int | None = None, observe=None) -> Tape:
     """The rest of the stepper's iteration (at most ``max_steps`` steps), as a Tape.
 
     After an update the iteration is complete, and the tape holds the whole next
-    one.  ``examples`` are the rows of a, z and δ to keep (0-based).
+    one.  ``examples`` are the rows of a, z and δ to keep (0-based).  ``observe``,
+    if given, is called with the forked stepper after each step, to take from it
+    whatever else is wanted of that point (the explorer takes what it draws).
+    A step the stepper refuses (an update that would overflow) ends the tape
+    before it, with the stepper's message in ``error``.
     """
     rows = tuple(int(e) for e in examples)
     twin = stepper.fork()
@@ -74,9 +80,13 @@ def record(stepper, examples, max_steps: int | None = None) -> Tape:
         iteration, position = iteration + 1, 0
     left = twin.steps_per_iteration - position
     count = left if max_steps is None else min(left, max_steps)
-    steps = []
+    steps, error = [], ""
     for _ in range(count):
-        step = twin.step()
+        try:
+            step = twin.step()
+        except ValueError as refused:  # e.g. an update that overflows: the tape stops before it
+            error = str(refused)
+            break
         if twin.position == 1:  # a new iteration: everything else is not computed yet again
             values = snapshot(twin, rows)
         else:
@@ -84,4 +94,6 @@ def record(stepper, examples, max_steps: int | None = None) -> Tape:
                       if quantity in PER_EXAMPLE else twin.value(quantity, l)
                       for quantity, l in step.kind.outputs(step.layer, twin.L)}
         steps.append(TapeStep(step, twin.iteration, twin.position, values, twin.description))
-    return Tape(rows, start, iteration, position, tuple(steps))
+        if observe is not None:
+            observe(twin)
+    return Tape(rows, start, iteration, position, tuple(steps), end=twin, error=error)

@@ -15,7 +15,6 @@ from panel.viewable import Viewer
 from engine import presets
 
 from .checker import GradientChecker
-from .controls import Controls
 from .entry import entry, on_change
 from .features_view import WeightImagesView
 from .files_view import FilesView
@@ -25,6 +24,7 @@ from .lazy import show
 from .literal import literal
 from .matrix_view import MatrixView
 from .plane_view import PlaneView
+from .player import Player
 from .settings_view import Display, Settings
 from .state import ExplorerState
 from .status_view import EquationView, StatusLine
@@ -47,7 +47,6 @@ class Explorer(Viewer):
         super().__init__(**params)
         s = self.state
         self.graph = GraphView(state=s)
-        self.controls = Controls(state=s)
         self.status = StatusLine(state=s)
         self.equation = EquationView(state=s)
         self.settings = Settings(state=s)
@@ -61,7 +60,8 @@ class Explorer(Viewer):
         self.files = FilesView(state=s)
         self.checker = GradientChecker(state=s)
         self.gradcheck = GradientCheckView(checker=self.checker, graph=self.graph)
-        self.clocks = [self.controls.clock, self.training.clock, self.gradcheck.clock]
+        self.player = Player(state=s, graph=self.graph, trainer=self.trainer)
+        self.clocks = [self.training.clock, self.gradcheck.clock]
 
         self.copy_link = pn.widgets.Button(
             label="Copy link", color="default", sizing_mode="stretch_width",
@@ -96,7 +96,7 @@ class Explorer(Viewer):
             return pn.pane.HTML(f"<h3>{text}</h3>", margin=(0, 10))
         self.sidebar = [heading("Network"), self.settings, self.copy_link,
                         heading("Display"), self.display, heading("Files"), self.files]
-        self.main = [pn.Column(self.controls, self.status, self.message, self.graph, self.tabs,
+        self.main = [pn.Column(self.player, self.status, self.message, self.graph, self.tabs,
                                sizing_mode="stretch_width")]
 
     def __panel__(self):

@@ -42,7 +42,7 @@ class WeightImagesView(Viewer):
                                         title_text_font_size="13px", width=12), "right")
         self.caption = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=330)
-        self.state.param.watch(lambda e: self.refresh(), "stepped")
+        self.state.param.watch(lambda e: self.refresh(), ["stepped", "followed"])
         self.refresh()
 
     def __panel__(self):

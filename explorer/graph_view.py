@@ -5,8 +5,8 @@ edges, and the scales of δ and D (graph.frame).  Colours, widths, labels and
 tooltips are worked out in the page by Bokeh colour mappers and small
 JavaScript transforms over those columns, so the step tape (player.py) can
 step the graph in the page by replacing the same columns, by the same names:
-``nodes``, ``edges``, ``delta_scale``, ``edge_scale``, ``step_band`` and
-``graph_legend``.
+``nodes``, ``edges``, ``delta_scale``, ``edge_scale`` and ``step_band``; the
+legend under it is a LiveHTML (live_html.py) the tape can set too.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.models import (BooleanFilter, BoxAnnotation, CDSView, ColorBar, ColumnDataSource,
-                          CustomJSHover, CustomJSTransform, Div, HoverTool, LinearColorMapper,
-                          PrintfTickFormatter, TapTool, Title)
+                          CustomJSHover, CustomJSTransform, HoverTool, LinearColorMapper,
+                          CustomJSTicker, CustomJSTickFormatter, TapTool, Title)
 from bokeh.palettes import Greys256
 from bokeh.plotting import figure
 from bokeh.transform import transform
@@ -23,6 +23,7 @@ from panel.viewable import Viewer
 
 from . import graph
 from .entry import entry
+from .live_html import LiveHTML
 from .state import ExplorerState
 
 HEIGHT = 340  # px: the graph, its legend and the equation fit a 1280×800 screen
@@ -41,6 +42,18 @@ return Array.from(xs, (a, i) => {
   if (!d.numbers[i] || isNaN(a)) return prefix.replace(/: $/, "")
   return prefix + "a=" + short(a) + (isNaN(d.delta[i]) ? "" : "  δ=" + short(d.delta[i]))
 })
+"""
+# Colour-bar ticks at five even points of the scale, -max to max for the δ and D scales
+# the page sets at each step.  Bokeh sizes a bar's side panel once, at layout, from its
+# labels, and a new scale does not lay the page out again; so every label is padded with
+# figure spaces to the widest form, "-4.5e-5", and a new scale never outgrows the panel.
+_TICKS = """const {start, end} = cb_data
+return [0, 1, 2, 3, 4].map((i) => start + (end - start) * i / 4)"""
+_TICK_LABEL = """
+const a = Math.abs(tick)
+const text = tick === 0 ? "0" : (a >= 0.01 && a < 1000) ? String(Number(tick.toPrecision(2)))
+  : tick.toExponential(1).replace("e+", "e")
+return text + "\u2007".repeat(Math.max(0, 7 - text.length))
 """
 # Edge widths ∝ |Θ|, the strongest ``widest`` px wide.
 _WIDTH = """
@@ -67,12 +80,11 @@ class GraphView(Viewer):
         self.nodes = ColumnDataSource(name="nodes")
         self.edges = ColumnDataSource(name="edges")
         self._symmetry = (None, "")  # (network, its symmetry warning): worked out once per weights
-        self.legend = Div(name="graph_legend", sizing_mode="stretch_width",
-                          styles={"font-size": "15px", "padding": "0 10px"})
+        self.legend = LiveHTML(channel="legend", sizing_mode="stretch_width", height=70,
+                               margin=(0, 10), styles={"font-size": "15px"})
         self.figure = self._make_figure()
         self._relayout()
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=HEIGHT)
-        self._legend_pane = pn.pane.Bokeh(self.legend, sizing_mode="stretch_width")
         s = self.state
         s.param.watch(self._on_change, ["rebuilt", "stepped", "edges_by", "example",
                                         "show_bias", "show_numbers"])
@@ -81,7 +93,7 @@ class GraphView(Viewer):
         self.edges.selected.on_change("indices", lambda attr, old, new: tap(new))
 
     def __panel__(self):
-        return pn.Column(self._pane, self._legend_pane, sizing_mode="stretch_width")
+        return pn.Column(self._pane, self.legend, sizing_mode="stretch_width")
 
     # ---- building ---------------------------------------------------------------
     def _make_figure(self):
@@ -155,7 +167,8 @@ class GraphView(Viewer):
                 formatters={"@theta": value, "@grad": value}),
             TapTool(renderers=[self._edge_r]))
         bar = dict(width=12, title_text_font_size="13px", major_label_text_font_size="12px",
-                   title_standoff=6, padding=4, formatter=PrintfTickFormatter(format="%.2g"))
+                   title_standoff=6, padding=4, ticker=CustomJSTicker(major_code=_TICKS),
+                   formatter=CustomJSTickFormatter(code=_TICK_LABEL))
         self._fill_bar = ColorBar(color_mapper=self._fill_mapper, title="a (fill)", **bar)
         self._delta_bar = ColorBar(color_mapper=self._delta_mapper, title="δ (ring)", **bar)
         self._edge_bar = ColorBar(color_mapper=self._edge_mapper, title="D (edges)", visible=False,
@@ -182,6 +195,7 @@ class GraphView(Viewer):
         shape = s.image_shape
         self._image_shape = shape if shape and np.prod(shape) == net.sizes[0] else None
         layout = graph.layout(net.sizes, self._image_shape)
+        self._laid_out_for = net.sizes
         self._index = index = graph.edge_index(net, image=self._image_shape is not None)
         palette, low, high, _ = graph.activation_scale(net, s.stepper.X)
         self._fill_mapper.update(palette=palette, low=low, high=high)
@@ -227,6 +241,8 @@ class GraphView(Viewer):
     def frame(self, stepper) -> dict:
         """What the graph shows at this stepper's point (graph.frame, for this view)."""
         s = self.state
+        if stepper.network.sizes != self._laid_out_for:  # asked before the rebuilt event came
+            self._relayout()
         example = stepper.example if stepper.mode == "per_example" else s.example
         net = stepper.network
         if self._symmetry[0] is not net:
@@ -264,7 +280,7 @@ class GraphView(Viewer):
         self._band.visible = band is not None
         if band:
             self._band.update(left=band[0], right=band[1])
-        self.legend.text = frame["legend"]
+        self.legend.html = frame["legend"]
         self._set_filters()
         self._draw_image()
 

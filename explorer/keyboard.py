@@ -64,6 +64,11 @@ class KeyboardShortcuts(pn.custom.JSComponent):
         Action of the most recent handled key press: "next", "previous",
         "play" or "reset" ("" before the first press).""")
 
+    in_page = param.Boolean(default=False, doc="""
+        Keep the keys in the page: each handled key is sent to the document
+        as a "backprop-explorer-key" event (detail: {action}) for the step
+        tape's player, and never to the server.""")
+
     presses = param.Integer(default=0, bounds=(0, None), doc="""
         Number of handled key presses so far; changes on every press, so
         watching it sees repeated presses of the same key.""")
@@ -78,6 +83,7 @@ class KeyboardShortcuts(pn.custom.JSComponent):
       R: "reset",
     }
     const NO_REPEAT = new Set(["play", "reset"])
+    const EVENT = "backprop-explorer-key"
     const TEXT_TAGS = new Set(["INPUT", "TEXTAREA", "SELECT"])
 
     function isTextTarget(node) {
@@ -116,7 +122,12 @@ class KeyboardShortcuts(pn.custom.JSComponent):
         if (event.repeat && NO_REPEAT.has(action)) {
           return
         }
-        model.send_msg({ action: action, key: event.key })
+        if (model.in_page) {
+          // Stepping happens in the page (the step tape): tell it, not the server.
+          document.dispatchEvent(new CustomEvent(EVENT, { detail: { action: action } }))
+        } else {
+          model.send_msg({ action: action, key: event.key })
+        }
       }
 
       // Buttons activate on Space *keyup*. Chromium skips that once keydown was

@@ -31,7 +31,7 @@ from . import graph
 from .entry import on_change
 from .lazy import when_shown
 from .state import ExplorerState
-from .status_view import notation_html
+from .status import notation_html
 
 NUMBERS_MAX_ROWS, NUMBERS_MAX_COLS = 12, 13   # numbers in the cells up to this size
 NAN_GREY = "#e3e3e3"
@@ -130,7 +130,7 @@ class MatrixView(Viewer):
         self._sent = {}
         on_change(self.select, lambda value: self.refresh())
         self.state.param.watch(lambda e: self.restructure(), "reshaped")
-        self.state.param.watch(lambda e: self.refresh(), ["stepped", "learning_rate"])
+        self.state.param.watch(lambda e: self.refresh(), ["stepped", "followed", "learning_rate"])
         self.restructure()
 
     def __panel__(self):

@@ -75,7 +75,7 @@ class PlaneView(Viewer):
         self.rebuild()
         s = self.state
         s.param.watch(lambda e: self.rebuild(), "reshaped")
-        s.param.watch(lambda e: self.refresh(), ["stepped", "init"])
+        s.param.watch(lambda e: self.refresh(), ["stepped", "followed", "init"])
 
     def __panel__(self):
         return self._layout

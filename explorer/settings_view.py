@@ -75,7 +75,7 @@ class ExampleSelector(Viewer):
                                         sizing_mode="stretch_width")
         on_change(self.select, self._on_select)
         self.state.param.watch(self._sync, ["rebuilt", "example", "mode"])
-        self.state.param.watch(self._follow, "stepped")
+        self.state.param.watch(self._follow, ["stepped", "followed"])
         self._data = None
         self._sync()
 

@@ -13,6 +13,11 @@ training data, and the held-out test data.  Views listen to three events:
 A view showing α or the example selected watches ``learning_rate`` or
 ``example`` too: changing them moves no value of the stepper.
 
+The page can also step on its own, replaying a step tape (player.py); then
+``follow`` moves the stepper to where the page got to and fires ``followed``
+instead of ``stepped``: the page has drawn the graph, status and equation
+itself, and only the other views catch up.
+
 A message for the user goes in ``notice`` (``say``).  A setting the engine
 refuses puts its message there and puts the setting back, so the old network
 stays.  Files and links are helpers that take a state (files.py, links.py).
@@ -87,6 +92,8 @@ class ExplorerState(param.Parameterized):
                               doc="(rows, columns) when each input row is an image")
 
     stepped = param.Event(doc="The values shown changed")
+    followed = param.Event(doc="The page stepped on its own step tape, and the stepper followed: "
+                               "views the page does not draw catch up")
     rebuilt = param.Event(doc="A new network or data set replaced the old")
     reshaped = param.Event(doc="The network's shape or the data changed: lay the views out again")
     notice = param.Tuple(default=(0, "info", ""), length=3,
@@ -160,11 +167,46 @@ class ExplorerState(param.Parameterized):
     def set_weight(self, l: int, j: int, i: int, value: float):
         return self._run(self.stepper.set_weight, l, j, i, value)
 
+    def follow(self, iteration: int, position: int, limit: int = 100_000) -> bool:
+        """Step or step back to (iteration, position), where the page's step tape got to.
+
+        False (and nothing fired) when the stepper cannot get there: no such point
+        ahead within ``limit`` steps, or the history does not reach back to it."""
+        s = self.stepper
+        target = (int(iteration), int(position))
+        start = (s.iteration, s.position)
+        for _ in range(limit):
+            here = (s.iteration, s.position)
+            if here == target:
+                break
+            try:
+                if here < target:
+                    s.step()
+                elif not s.back():
+                    return False
+            except ValueError:  # a step the stepper refuses: the page cannot be there
+                return False
+        else:
+            return False
+        if (s.iteration, s.position) == start:
+            return True
+        if self.mode == "per_example":
+            with param.discard_events(self):
+                self.example = s.example
+        self.param.trigger("followed")
+        return True
+
     def jump(self, net: Network, iterations: int, description: str = ""):
         """Carry on from weights trained elsewhere (the trainer's), ``iterations`` further on."""
         return self._run(self.stepper.jump, net, iterations, description)
 
     # ---- replacing the network or the data ------------------------------------------
+    @property
+    def matching(self) -> bool:
+        """True while the settings are set to describe a network already built: a change
+        of setting then is no request to rebuild (the events at the end tell the views)."""
+        return self._matching
+
     @contextmanager
     def _matching_settings(self):
         """Set settings to describe a network built already, without rebuilding it."""

@@ -1,36 +1,22 @@
-"""The status line and the equation of the step just taken, with its numbers."""
+"""The status line and the equation of the step just taken, with its numbers.
+
+Each is a LiveHTML (live_html.py), so the step tape (player.py) can set its
+text in the page as the server does here.
+"""
 from __future__ import annotations
 
-import re
-
-import panel as pn
 import param
 from panel.viewable import Viewer
 
 from .equations import latex_for_step
-from .literal import literal
+from .live_html import LiveHTML
 from .state import ExplorerState
+from .status import status_html
 
 
-def notation_html(text: str) -> str:
-    """The engine's plain-text notation as HTML: z^(3) -> z<sup>(3)</sup>, the rest literal."""
-    parts = re.split(r"\^\((\w+)\)", text)  # text, superscript, text, ...
-    return "".join(literal(p) if k % 2 == 0 else f"<sup>({literal(p)})</sup>"
-                   for k, p in enumerate(parts))
-
-
-def status_text(stepper) -> str:
-    """E.g. "Backward · δ^(2) · layer 2 of 4 · iteration 3 · example 2/4" (HTML)."""
-    step = stepper.last_step
-    parts = [f"<b>{step.kind.phase_title if step else 'Start'}</b>",
-             notation_html(step.symbol) if step else "ready"]
-    if step is not None and step.layer is not None:
-        parts.append(f"layer {step.layer} of {stepper.L}")
-    parts.append(f"iteration {stepper.iteration}")
-    parts.append(f"step {stepper.position}/{stepper.steps_per_iteration}")
-    if stepper.mode == "per_example":
-        parts.append(f"example {stepper.example + 1}/{stepper.m}")
-    return " · ".join(parts)
+def equation_latex(stepper, example: int) -> str:
+    """The KaTeX source the equation shows: the step's equation for the example shown."""
+    return latex_for_step(stepper, example)
 
 
 class StatusLine(Viewer):
@@ -40,8 +26,8 @@ class StatusLine(Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.html = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 10),
-                                 stylesheets=[":host { font-size: 19px; }"])
+        self.html = LiveHTML(channel="status", sizing_mode="stretch_width", height=58,
+                             margin=(0, 10), styles={"font-size": "19px"})
         self.state.param.watch(self._update, "stepped")
         self._update()
 
@@ -49,9 +35,7 @@ class StatusLine(Viewer):
         return self.html
 
     def _update(self, *events):
-        s = self.state.stepper
-        self.html.object = (f'<div class="status-line" aria-live="polite">{status_text(s)}</div>'
-                            f'<div style="font-size:16px;color:#444">{notation_html(s.description)}</div>')
+        self.html.html = status_html(self.state.stepper)
 
 
 class EquationView(Viewer):
@@ -61,8 +45,8 @@ class EquationView(Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.latex = pn.pane.LaTeX(renderer="katex", sizing_mode="stretch_width", min_height=150,
-                                   styles={"font-size": "16px", "overflow-x": "auto"})
+        self.latex = LiveHTML(channel="latex", katex=True, sizing_mode="stretch_width",
+                              height=250, styles={"font-size": "16px", "overflow": "auto"})
         self.state.param.watch(self._update, ["stepped", "example", "learning_rate"])
         self._update()
 
@@ -71,5 +55,4 @@ class EquationView(Viewer):
 
     def _update(self, *events):
         s = self.state
-        example = s.stepper.example if s.mode == "per_example" else s.example
-        self.latex.object = "$$" + latex_for_step(s.stepper, example) + "$$"
+        self.latex.html = equation_latex(s.stepper, s.example)

@@ -40,7 +40,7 @@ class WeightEditor(Viewer):
         for w in (self.j, self.i):
             on_change(w, lambda value: self._fill_value())
         self.state.param.watch(self._sync_layers, "reshaped")
-        self.state.param.watch(self._show, "stepped")
+        self.state.param.watch(self._show, ["stepped", "followed"])
         self.graph.param.watch(self._on_edge, "selected_edge")
         self._sync_layers()
 

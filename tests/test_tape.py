@@ -66,3 +66,28 @@ def test_a_tape_may_stop_early_and_keeps_only_the_rows_asked_for():
     assert len(tape) == 7 and tape.examples == (3,)
     assert tape.start[("a", 2)].shape == (1, net.sizes[1])
     assert tape.steps[0].values[("z", 2)].shape == (1, net.sizes[1])
+
+
+def test_a_tape_records_on_from_where_another_ended_and_shows_each_point():
+    net, X, Y = PROBLEMS["xnor"]
+    stepper = Stepper(net, X, Y, mode="per_example")
+    seen = []
+    first = record(stepper, [0], max_steps=5, observe=lambda s: seen.append(s.position))
+    second = record(first.end, [0], max_steps=5)
+    assert seen == [1, 2, 3, 4, 5] and stepper.position == 0
+    assert (second.iteration, second.position) == (1, 5)
+    for _ in range(10):
+        stepper.step()
+    assert_same(second.values_at(5), snapshot(stepper, [0]))
+
+
+def test_a_refused_update_ends_the_tape_before_it_with_the_message():
+    net = Network.from_thetas([[[0.0, 1.0]]], output="linear", loss="squared_error")
+    stepper = Stepper(net, np.array([[10.0]]), np.array([0.0]), learning_rate=1e308)
+    tape = record(stepper, [0])
+    assert [t.step.kind for t in tape.steps] == ["forward", "cost", "output_delta", "accumulate",
+                                                 "gradient"]
+    assert "learning rate" in tape.error
+    with pytest.raises(ValueError, match="learning rate"):
+        for _ in range(6):
+            stepper.step()

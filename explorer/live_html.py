@@ -1,0 +1,52 @@
+"""LiveHTML: a piece of text the server sets, or the step tape sets in the page.
+
+A Bokeh ``Div`` whose text changes lays the whole page out again (10-15 ms a
+change, measured); this small component only replaces its own contents, so a
+step that rewrites the status line, the legend and the equation stays cheap.
+
+``channel`` names the entry of a step-tape frame it shows ("status",
+"legend", "latex"): the player announces each frame it shows as a
+"backprop-explorer-frame" event in the page, and every LiveHTML takes its
+entry from it.  With ``katex`` the text is TeX, drawn by KaTeX (which
+``pn.extension("katex")`` loads) as a display equation.
+"""
+from __future__ import annotations
+
+import panel as pn
+import param
+
+
+class LiveHTML(pn.custom.JSComponent):
+    html = param.String(default="", doc="HTML, or TeX with ``katex``")
+    channel = param.String(default="", doc="The entry of a step-tape frame it shows")
+    katex = param.Boolean(default=False, doc="Draw ``html`` as a KaTeX display equation")
+
+    _esm = """
+    const FRAME_EVENT = "backprop-explorer-frame"
+
+    export function render({ model }) {
+      const box = document.createElement("div")
+      box.className = "live-html"
+      function draw() {
+        if (model.katex && window.katex) {
+          try {
+            // MathML, drawn by the browser, as Panel's own KaTeX pane shows it: KaTeX's HTML
+            // output needs its fonts, which Panel does not serve.
+            window.katex.render(model.html, box, { displayMode: true, throwOnError: false,
+                                                   output: "mathml" })
+          } catch (error) { box.textContent = model.html }
+        } else {
+          box.innerHTML = model.html
+        }
+      }
+      const onFrame = (event) => {
+        const value = event.detail[model.channel]
+        if (value !== undefined && value !== model.html) { model.html = value }
+      }
+      model.on("html", draw)
+      document.addEventListener(FRAME_EVENT, onFrame)
+      model.on("remove", () => document.removeEventListener(FRAME_EVENT, onFrame))
+      draw()
+      return box
+    }
+    """
