@@ -35,6 +35,11 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None):
         sidebar_width=300,
         header_background="#2166ac",
         raw_css=[CSS.read_text(encoding="utf-8")],
+        # No busy spinner: Panel keeps every session's spinner in one process-wide list
+        # and sets them all on every event of any session (about 8 ms of server time per
+        # step with two sessions open, and a message to every open page); training
+        # and files show their own progress.
+        busy_indicator=None,
     )
     template.explorer = explorer  # handy for tests and notebooks
     bar = AddressBar()
