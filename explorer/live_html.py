@@ -27,26 +27,29 @@ class LiveHTML(pn.custom.JSComponent):
     export function render({ model }) {
       const box = document.createElement("div")
       box.className = "live-html"
-      function draw() {
+      function draw(text) {
         if (model.katex && window.katex) {
           try {
             // MathML, drawn by the browser, as Panel's own KaTeX pane shows it: KaTeX's HTML
             // output needs its fonts, which Panel does not serve.
-            window.katex.render(model.html, box, { displayMode: true, throwOnError: false,
-                                                   output: "mathml" })
-          } catch (error) { box.textContent = model.html }
+            window.katex.render(text, box, { displayMode: true, throwOnError: false,
+                                             output: "mathml" })
+          } catch (error) { box.textContent = text }
         } else {
-          box.innerHTML = model.html
+          box.innerHTML = text
         }
       }
+      // A tape's text is shown in the page only (the server's ``html`` keeps what the
+      // server set); "restore" shows the server's again (player.js).
       const onFrame = (event) => {
-        const value = event.detail[model.channel]
-        if (value !== undefined && value !== model.html) { model.html = value }
+        const detail = event.detail
+        if (detail.restore) { draw(model.html) }
+        else if (detail[model.channel] !== undefined) { draw(detail[model.channel]) }
       }
-      model.on("html", draw)
+      model.on("html", () => draw(model.html))
       document.addEventListener(FRAME_EVENT, onFrame)
       model.on("remove", () => document.removeEventListener(FRAME_EVENT, onFrame))
-      draw()
+      draw(model.html)
       return box
     }
     """

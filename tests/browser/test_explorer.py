@@ -167,7 +167,7 @@ def test_the_main_view_fits_1280_by_800_mid_backprop(page, explorer_server):
         click(page, "Next step")
     wait_for(page, "nodes", lambda d: not isnan_all(values(d, "delta", 2)))
     expect_status(page, "δ(2)")
-    equation = page.locator(".katex-display").first
+    equation = page.locator(".live-html math").first  # KaTeX's MathML output
     expect(equation).to_contain_text("δ(2)")
     parts = {"Next step": page.get_by_role("button", name="Next step", exact=True),
              "status line": page.locator(".status-line").first,

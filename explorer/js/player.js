@@ -1,0 +1,264 @@
+// The player's buttons, and the step tapes they step through in the page (player.py).
+//
+// A tape (explorer/tapes.py) holds what the page shows after each step of the
+// iteration ahead: the graph's columns and scales, the status line, the legend and
+// the equation.  A click puts the next frame into the graph's Bokeh models
+// ("nodes", "edges", "delta_scale", "edge_scale", "step_band") at once, and the
+// texts into their LiveHTML components once the graph is painted.
+//
+// Nothing a step changes goes back to the server as data: the models are changed
+// with {sync: false}, and the server only hears where the page got to ("at"), in
+// batches: when the page moves onto another tape (the server then sends the one
+// after), before anything else the user does (a click outside the player, typing in
+// a field, Reset...), and otherwise at most every AT_EVERY_MS.  So the server's
+// copies of those models keep what it last drew itself.  While the page steps on a
+// tape that does not matter: whatever the server draws next comes with a new tape,
+// whose first frame the page puts in whole.  Training draws without tapes, so when
+// stepping is disabled the page first puts back the server's values ("server",
+// kept as they arrive), and the models and the server agree again.
+
+const KEY_EVENT = "backprop-explorer-key"     // keyboard.py
+const FRAME_EVENT = "backprop-explorer-frame" // the texts of a frame, for LiveHTML
+const TEXTS = ["status", "legend", "latex"]
+const AT_EVERY_MS = 2000
+
+export function render({ model }) {
+  const named = (name) => model.document.get_model_by_name(name)
+  let tape = null, next = null, prev = null
+  let k = 0            // steps of the tape taken
+  let shown = null     // the frame the page shows
+  let pending = 0      // Next pressed at the end of the tape, before the next one came
+  let timer = null     // Play's
+
+  const row = document.createElement("div")
+  row.className = "player"
+  const button = (label, kind, width, action) => {
+    const b = document.createElement("button")
+    b.textContent = label
+    b.className = "bk-btn bk-btn-" + kind
+    b.style.minWidth = width + "px"
+    b.addEventListener("click", action)
+    row.appendChild(b)
+    return b
+  }
+  const previousButton = button("Previous step", "default", 120, back)
+  const nextButton = button("Next step", "primary", 120, () => forward())
+  const finishButton = button("Finish iteration", "default", 120, finish)
+  const playButton = button("Play", "success", 80, () => { model.playing = !model.playing })
+  const resetButton = button("Reset", "warning", 80, () => ask("reset"))
+
+  // ---- the graph's models, changed in the page only --------------------------------
+  // server[name]: the server's value of each column or attribute the page has changed,
+  // as it was before, or as the server has sent it since.
+  const server = { nodes: {}, edges: {}, delta_scale: {}, edge_scale: {}, step_band: {} }
+  let applying = false  // our own changes, not the server's
+  function change(name, values) {
+    const target = named(name)
+    const isSource = name === "nodes" || name === "edges"
+    const current = isSource ? target.data : target
+    for (const key of Object.keys(values)) {
+      if (!(key in server[name])) { server[name][key] = current[key] }
+    }
+    applying = true
+    try {
+      target.setv(isSource ? { data: { ...target.data, ...values } } : values, { sync: false })
+    } finally { applying = false }
+  }
+  function heard(name) {  // the server changed a model: keep its values
+    if (applying) { return }
+    const target = named(name)
+    const current = name === "nodes" || name === "edges" ? target.data : target
+    for (const key of Object.keys(server[name])) { server[name][key] = current[key] }
+  }
+  const watched = []
+  for (const name of Object.keys(server)) {
+    const target = named(name)
+    if (target == null) { continue }
+    const signal = name === "nodes" || name === "edges" ? target.properties.data.change : target.change
+    const listener = () => heard(name)
+    signal.connect(listener)
+    watched.push([signal, listener])
+  }
+  function putBackServers() {
+    for (const name of Object.keys(server)) {
+      if (Object.keys(server[name]).length) { change(name, server[name]) }
+      server[name] = {}
+    }
+    announce({ restore: true })
+  }
+
+  // ---- frames --------------------------------------------------------------------------
+  // The frame after n steps of tape t: worked out once per tape (frames share their arrays).
+  function frameAt(t, n) {
+    if (t.frames == null) {
+      let f = { ...t.first, nodes: { ...t.first.nodes }, edges: { ...t.first.edges } }
+      t.frames = [f]
+      for (const step of t.steps) {
+        f = { ...f, nodes: { ...f.nodes }, edges: { ...f.edges } }
+        merge(f, step.frame)
+        t.frames.push(f)
+      }
+    }
+    return t.frames[n]
+  }
+  function merge(f, changes) {
+    for (const [key, value] of Object.entries(changes)) {
+      if (key === "nodes" || key === "edges") { Object.assign(f[key], value) } else { f[key] = value }
+    }
+  }
+  const same = (a, b) => a === b || JSON.stringify(a) === JSON.stringify(b)
+
+  // Put a frame into the page: the graph at once (what differs from the frame shown, or
+  // everything with `whole`), the texts once the graph has been painted.
+  function show(frame, whole = false) {
+    const was = whole ? { nodes: {}, edges: {} } : shown
+    for (const name of ["nodes", "edges"]) {
+      const changed = {}
+      for (const [column, values] of Object.entries(frame[name])) {
+        if (was[name][column] !== values) { changed[column] = values }
+      }
+      if (Object.keys(changed).length) { change(name, changed) }
+    }
+    if (whole || frame.dmax !== was.dmax) { change("delta_scale", { low: -frame.dmax, high: frame.dmax }) }
+    if (whole || frame.vmax !== was.vmax) { change("edge_scale", { low: -frame.vmax, high: frame.vmax }) }
+    if (whole || !same(frame.band, was.band)) {
+      change("step_band", frame.band == null ? { visible: false }
+        : { left: frame.band[0], right: frame.band[1], visible: true })
+    }
+    const texts = {}
+    for (const key of TEXTS) { if (whole || frame[key] !== was[key]) { texts[key] = frame[key] } }
+    shown = frame
+    afterPaint(texts)
+  }
+
+  // The texts and the server's news wait until the graph is painted; newer texts
+  // replace ones not yet shown.
+  let texts = null
+  function afterPaint(more) {
+    if (texts == null) {
+      texts = {}
+      requestAnimationFrame(() => setTimeout(() => {
+        const out = texts
+        texts = null
+        if (Object.keys(out).length) { announce(out) }
+        if (crossed) { crossed = false; tell() }
+      }, 0))
+    }
+    Object.assign(texts, more)
+  }
+  const announce = (detail) => document.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail }))
+
+  // ---- what the server hears -------------------------------------------------------
+  let at = null, atTimer = null, crossed = false
+  function tell() {  // send where the page is, if the server has not heard it
+    if (atTimer != null) { clearTimeout(atTimer); atTimer = null }
+    if (at != null) { model.send_msg(at); at = null }
+  }
+  function moved(onto = false) {
+    show(frameAt(tape, k))
+    const [iteration, position] = k === 0 ? tape.origin : tape.steps[k - 1].at
+    at = { type: "at", id: tape.id, iteration, position }
+    if (onto) { crossed = true }  // sent once painted
+    else if (atTimer == null) { atTimer = setTimeout(tell, AT_EVERY_MS) }
+    sync()
+  }
+  function ask(what) { tell(); model.send_msg({ type: what }) }
+  // Whatever the user does next outside the player (Save, a tab, a setting) finds the
+  // server where the page is: the position goes first.
+  const editable = (el) => el != null && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName))
+  // A widget sends its value on "change", which the "input" before it (composed, so it
+  // is seen here through the shadow roots) or a pointer or key always precedes.
+  const early = (event) => {
+    const path = event.composedPath()
+    if (path.includes(row)) { return }
+    if (event.type !== "keydown" || editable(path[0])) { tell() }
+  }
+  const hidden = () => { if (document.visibilityState === "hidden") { tell() } }
+  const EARLY = ["pointerdown", "keydown", "input"]
+  for (const type of EARLY) { document.addEventListener(type, early, true) }
+  document.addEventListener("visibilitychange", hidden)
+
+  // ---- the buttons -----------------------------------------------------------------
+  // Presses past the end of the tape are counted and taken when the next tape comes
+  // (a key held down must not lose steps); Play's ticks wait for it without piling up.
+  function forward(press = true) {
+    if (model.disabled || tape == null) { return }
+    if (k < tape.steps.length) { k += 1; moved() }
+    else if (next != null && next.steps.length) { prev = tape; tape = next; next = null; k = 1; moved(true) }
+    else if (tape.error) { ask("step") }  // the server says why the step is refused
+    else { pending = press ? pending + 1 : Math.max(pending, 1) }  // the next tape is on its way
+  }
+  function back() {
+    if (model.disabled || tape == null) { return }
+    if (k > 0) { k -= 1; moved() }
+    else if (prev != null) { next = tape; tape = prev; prev = null; k = tape.steps.length - 1; moved(true) }
+    else if (tape.back) { ask("back") }
+  }
+  function finish() {
+    if (model.disabled || tape == null) { return }
+    if (tape.ends && k < tape.steps.length) { k = tape.steps.length; moved() }
+    else if (k === tape.steps.length && next != null && next.ends) {
+      prev = tape; tape = next; next = null; k = tape.steps.length; moved(true)
+    } else { ask("finish") }
+  }
+  // The buttons' state; only what differs is written, as any change of the page's style
+  // makes Bokeh's next repaint work out the page's styles again.
+  const setOnce = (element, key, value) => { if (element[key] !== value) { element[key] = value } }
+  function sync() {
+    const stuck = k === 0 && prev == null && !(tape && tape.back)
+    setOnce(previousButton, "disabled", model.disabled || stuck)
+    for (const b of [nextButton, finishButton, playButton, resetButton]) { setOnce(b, "disabled", model.disabled) }
+    setOnce(playButton, "textContent", model.playing ? "Pause" : "Play")
+    setOnce(playButton, "className", "bk-btn bk-btn-" + (model.playing ? "light" : "success"))
+  }
+
+  // ---- the server's side -------------------------------------------------------------
+  function newTape() {
+    tape = model.tape; next = null; prev = null; k = 0; pending = 0; at = null
+    row.dataset.tape = tape.id  // which tape the page is on, for tests (README)
+    show(frameAt(tape, 0), true)
+    if (model.next_tape && model.next_tape.id === tape.id + 1) { next = model.next_tape }
+    sync()
+  }
+  function newNext() {
+    if (tape && model.next_tape && model.next_tape.id > tape.id) {
+      next = model.next_tape
+      const presses = pending
+      pending = 0
+      for (let i = 0; i < presses; i++) { forward() }
+    }
+  }
+  function disabled() {
+    if (model.disabled) { tell(); putBackServers() }
+    play()
+  }
+  function play() {
+    if (timer != null) { clearInterval(timer); timer = null }
+    if (model.playing && !model.disabled) {
+      timer = setInterval(() => forward(false), Math.max(20, 1000 / model.speed))
+    } else if (!model.playing) { tell() }  // paused: the server hears where it stopped
+    sync()
+  }
+  const onKey = (event) => {
+    const action = event.detail.action
+    if (action === "next") { forward() } else if (action === "previous") { back() }
+    else if (action === "play") { model.playing = !model.playing } else if (action === "reset") { ask("reset") }
+  }
+  document.addEventListener(KEY_EVENT, onKey)
+
+  model.on("tape", newTape)
+  model.on("next_tape", newNext)
+  model.on("disabled", disabled)
+  model.on(["playing", "speed"], play)
+  model.on("remove", () => {
+    tell()
+    document.removeEventListener(KEY_EVENT, onKey)
+    for (const type of EARLY) { document.removeEventListener(type, early, true) }
+    document.removeEventListener("visibilitychange", hidden)
+    for (const [signal, listener] of watched) { signal.disconnect(listener) }
+    if (timer != null) { clearInterval(timer) }
+  })
+  if (model.tape && model.tape.steps) { newTape(); newNext() }
+  play()
+  return row
+}
