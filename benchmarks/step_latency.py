@@ -1,82 +1,61 @@
 #!/usr/bin/env python
-"""How long after pressing "Next step" does the graph change in the browser?
+"""How soon after a click on "Next step" does the page show the new step?
 
 Run from the repository root (needs playwright and Debian's /usr/bin/chromium):
 
-    python benchmarks/step_latency.py            # 30 samples per case
-    python benchmarks/step_latency.py --quick    # 8 samples per case
-    python benchmarks/step_latency.py --samples 60 --warmup 5
+    python benchmarks/step_latency.py                  # 2 rounds (about 6 minutes)
+    python benchmarks/step_latency.py --quick          # 1 round, fewer nets
+    python benchmarks/step_latency.py --before 368825f # also the server CPU of a step
+                                                       # in that commit (a git worktree)
 
 What runs
-    One server process (``pn.serve`` of two apps, started by this script as
-    ``python benchmarks/step_latency.py --serve``) holds both
+    One server process (``pn.serve``, started by this script as
+    ``python benchmarks/step_latency.py --serve``) holds
+    * ``/app?net=NAME&mode=batch|per_example``: the real dashboard
+      (``explorer.dashboard.create_app``) showing NAME: ``xnor`` and ``digits`` are
+      the presets; 2-2-1, 4-16-16-3, 64-25-10 and 128-64-10 are
+      ``Network(sizes, seed=0)`` on 4 random examples; plus one button the real app
+      has not, "Server step", which steps the way the server still does for a
+      setting, a file or a refused step (``ExplorerState.step()``: every view and
+      new step tapes);
+    * ``/trivial``: a button and a Bokeh plot of 3 points; a click makes the server
+      set the plot's ``ColumnDataSource`` (named "nodes") to new values.
+    One headless Chromium (1280x800) opens a page per case.
 
-    * ``/app?net=2-2-1 | 4-16-16-3 | 64-25-10``: the real dashboard,
-      ``explorer.dashboard.create_app(explorer=Explorer(state=state))``,
-      where ``state`` is an ExplorerState whose stepper was replaced by one on
-      a fresh ``engine.Network(sizes, seed=0)`` and m = 8 random examples
-      (X uniform in [0, 1], random class labels), settings synced the way a
-      preset change does it;
-    * ``/trivial``: a button and an HTML pane; clicking sets the pane's text.
+What is measured, in the page (``performance.now()``)
+    A click is ``button.click()`` from JavaScript.  For each click: the time until
+    the first change of one of the graph's models (``nodes``, ``edges``,
+    ``delta_scale``, ``edge_scale``, ``step_band``; the trivial app: its source),
+    and **frame**: until the first animation-frame callback after that change.
+    It is registered after Bokeh's own repaint request, so it runs once Bokeh has
+    repainted the canvas: click -> repainted frame, the headline number.
 
-    One headless Chromium opens the four pages side by side.
+    paced    Reset (not timed), then Next every 600 ms through a whole iteration
+             and 2 steps into the next (past the update, on the tape sent ahead),
+             each click timed and named by its step kind (engine.steps.schedule);
+             then "Finish iteration" twice from the iteration's start (the second
+             on the tape sent ahead).  The trivial app: a click every 600 ms.
+    rapid    Next every 150 ms for an iteration and 2 steps (per-example on the
+             digits: 130 steps, over two 60-step pieces of the tape); a repaint that
+             has not happened by the next click counts as late.
+    server   The server process's CPU time (all threads, /proc/<pid>/task/*/schedstat)
+             over each case's paced clicks, less the idle rate measured just before,
+             per click; and the same for "Server step" clicks (a step done on the
+             server).  With --before REV, the same page clicks against REV's own
+             ``panel serve explorer/app.py`` (``git worktree``), where "Next step"
+             was a server step: today's ``step_py``.
 
-What is measured (all in the page, with ``performance.now()``)
-    One sample of a dashboard = press "Reset" (not timed; then wait until no
-    websocket message has arrived for 150 ms), then dispatch a click on
-    "Next step" from JavaScript and time it.  So every sample is the same
-    step: the first forward step of an iteration (z^(2), a^(2)), which
-    changes the ``nodes`` source (edges stay as they are).  One sample of the
-    trivial app = click its button and time it.
-
-    latency   click -> the ``nodes`` ColumnDataSource's ``data`` has changed
-              in BokehJS: the time of the last ``source.properties.data.change``
-              (what each ColumnDataChanged patch event, i.e. each Python
-              ``source.data[col] = ...``, fires) before the next animation
-              frame, i.e. once the whole patch is applied.  A step changes
-              several columns and each arrives as its own event ("changes");
-              they come in one websocket message.  For the trivial app:
-              click -> the pane's DOM text changed (MutationObserver on its
-              shadow root).  This is the headline number, compared with the
-              targets.
-    frame     click -> the first animation frame after that change (Bokeh's
-              canvas has been repainted by then; the trivial app's text is
-              laid out), which also covers whatever else the page does first
-              (e.g. other views' messages that arrived meanwhile).
-
-    Breakdown of latency, from a wrapped ``window.WebSocket``:
-    send      click -> the click's message handed to the websocket
-    server    that send -> the last frame of the message that carried the
-              change received (server work + loopback)
-    apply     that frame -> the last change (decoding and applying the patch)
-    msg KB    the size of that message (all frames)
-    msgs, KB all  every message received for the click until 150 ms of
-              silence (all of the step's updates, not only the graph's)
-
-    And, inside the server (``time.perf_counter`` around the Python calls):
-    step_py     ``ExplorerState.step()``: the engine step and every view's
-                watcher on ``version`` (graph, status, equation, weights, ...)
-    refresh_py  the part of that spent in ``GraphView.refresh`` (computing
-                the columns, handing the changed ones to Bokeh, and, as it
-                leaves ``pn.io.unlocked()``, serializing and writing them)
-
-    Samples are interleaved: each round takes one sample of every case, in a
-    new random order, so machine noise hits all alike.  Warm-up samples are
-    dropped.  Printed: median, p25 and p75 per case, and each net's median /
-    the trivial app's median.  Targets: <= 1.3x on 2-2-1 and 4-16-16-3, <= 2x
-    on 64-25-10.  The script only prints; it never asserts on timing.
-
-Experiments: with STEP_LATENCY_SERVER=path/to/script.py the server is started
-as ``python script.py PORT`` instead; such a script can import this module,
-patch something (e.g. a proposed GraphView change) and call ``serve(port)``.
+Rounds go through the cases in a new random order each time.  Printed: medians
+(p25-p75) per case and step kind, each divided by the trivial app's median from
+the same run, and the targets of issue 10.  The script prints; it never asserts.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -84,409 +63,402 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
-from harness.browser import CHROMIUM_ARGS, chromium, script_server, serving  # noqa: E402
-from harness.stats import median as _median, quartiles as _quantiles  # noqa: E402
+from harness.browser import (CHROMIUM_ARGS, chromium, free_port, panel_serve,  # noqa: E402
+                             process_cpu_ms, script_server, served, serving)
+from harness.stats import median, quantile  # noqa: E402
 
 CHROMIUM = chromium() or "/usr/bin/chromium"
 
-NETS = {
-    "2-2-1": [2, 2, 1],
-    "4-16-16-3": [4, 16, 16, 3],
-    "64-25-10": [64, 25, 10],
-}
-TARGETS = {"2-2-1": 1.3, "4-16-16-3": 1.3, "64-25-10": 2.0}
-M_EXAMPLES = 8
-QUIET_MS = 150          # a case is settled after this long without a websocket message
+RANDOM_NETS = {"2-2-1": [2, 2, 1], "4-16-16-3": [4, 16, 16, 3], "64-25-10": [64, 25, 10],
+               "128-64-10": [128, 64, 10]}
+NETS = ["2-2-1", "xnor", "4-16-16-3", "64-25-10", "128-64-10"]
+QUICK_NETS = ["xnor", "4-16-16-3", "64-25-10"]
+TARGETS = {"2-2-1": 0.7, "xnor": 0.7, "4-16-16-3": 0.7, "64-25-10": 1.0, "128-64-10": 1.5}
+RAPID = [("xnor", "batch"), ("xnor", "per_example"), ("digits", "batch"),
+         ("digits", "per_example")]
+M_EXAMPLES = 4
+PACED_MS, RAPID_MS = 600, 150
+GRAPH_MODELS = ["nodes", "edges", "delta_scale", "edge_scale", "step_band"]
 
 
 # =============================================================== the served apps
-def _record(**fields):
-    """Append one server-side timing to $STEP_LATENCY_TIMINGS (JSON lines)."""
-    path = os.environ.get("STEP_LATENCY_TIMINGS")
-    if path:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(fields) + "\n")
-
-
-def random_stepper(sizes, m=M_EXAMPLES, seed=0, learning_rate=1.0):
-    """A batch-mode Stepper on a fresh Network(sizes, seed=0) and m random examples."""
+def _network_for(net: str):
+    """(stepper, preset name or None) for the case's network."""
     import numpy as np
 
     from engine import Network, Stepper
 
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(0.0, 1.0, size=(m, sizes[0]))
-    K = sizes[-1]
-    Y = rng.integers(0, 2, size=m).astype(float) if K == 1 else rng.integers(0, K, size=m)
-    return Stepper(Network(sizes, seed=0), X, Y, learning_rate=learning_rate, mode="batch")
-
-
-def install_network(state, sizes, m=M_EXAMPLES):
-    """Show a sizes-shaped network on random data in an existing ExplorerState,
-    as loading a data file does (``ExplorerState.replace``)."""
-    stepper = random_stepper(sizes, m, learning_rate=state.learning_rate)
-    state.replace(stepper)  # no test set; the settings follow the new network
-
-
-def instrument(explorer, case):
-    """Time ExplorerState.step() and GraphView.refresh inside it (for the report)."""
-    state, graph = explorer.state, explorer.graph
-    step, refresh = state.step, graph.refresh
-    inside = {"refresh": None}
-
-    def timed_refresh(*args, **kwargs):
-        if inside["refresh"] is None:
-            return refresh(*args, **kwargs)
-        t0 = time.perf_counter()
-        try:
-            return refresh(*args, **kwargs)
-        finally:
-            inside["refresh"] += time.perf_counter() - t0
-
-    def timed_step():
-        inside["refresh"] = 0.0
-        t0 = time.perf_counter()
-        try:
-            return step()
-        finally:
-            total = time.perf_counter() - t0
-            _record(case=case, step_ms=total * 1e3, refresh_ms=inside["refresh"] * 1e3)
-            inside["refresh"] = None
-
-    # The Next-step button calls s.step() and the graph's watchers call
-    # self.refresh(), both looked up on the instance at call time.
-    state.step = timed_step
-    graph.refresh = timed_refresh
+    if net in RANDOM_NETS:
+        sizes = RANDOM_NETS[net]
+        rng = np.random.default_rng(0)
+        X = rng.uniform(0.0, 1.0, size=(M_EXAMPLES, sizes[0]))
+        K = sizes[-1]
+        Y = (rng.integers(0, 2, size=M_EXAMPLES).astype(float) if K == 1
+             else rng.integers(0, K, size=M_EXAMPLES))
+        return Stepper(Network(sizes, seed=0), X, Y, learning_rate=1.0), None
+    return None, net
 
 
 def bench_app():
-    """The real dashboard (create_app) showing the network named by ?net=..."""
-    import inspect
-
     import panel as pn
 
-    from explorer.dashboard import create_app
-    from explorer.state import ExplorerState
     from explorer.app_layout import Explorer
+    from explorer.dashboard import create_app
+    from explorer.entry import on_click
 
     args = pn.state.session_args or {}
-    net = (args.get("net") or [b"2-2-1"])[0].decode()
-    if net not in NETS:
-        raise ValueError(f"unknown ?net={net}; choose one of {', '.join(NETS)}")
-    if "explorer" in inspect.signature(create_app).parameters:
-        state = ExplorerState(preset="xor")
-        install_network(state, NETS[net])
-        template = create_app(explorer=Explorer(state=state))
-    else:  # an older create_app without the hook: swap the network of its xor page
-        template = create_app("xor")
-        install_network(template.explorer.state, NETS[net])
-    instrument(template.explorer, net)
+    net = (args.get("net") or [b"xnor"])[0].decode()
+    mode = (args.get("mode") or [b"batch"])[0].decode()
+    stepper, preset = _network_for(net)
+    explorer = Explorer(preset=preset or "xor")
+    if stepper is not None:
+        explorer.state.replace(stepper)
+    explorer.state.mode = mode
+    template = create_app(explorer=explorer)
+    server_step = pn.widgets.Button(name="Server step", width=120)
+    on_click(server_step, explorer.state.step)
+    template.main.append(server_step)
     return template
 
 
 def trivial_app():
-    """One button and one text pane: clicking the button updates the text."""
+    import numpy as np
     import panel as pn
+    from bokeh.models import ColumnDataSource
+    from bokeh.plotting import figure
+
+    from explorer.entry import on_click
 
     pn.extension()
-    clicks = {"n": 0}
-    text = pn.pane.HTML("clicks: 0", css_classes=["bench-text"], width=300)
-    button = pn.widgets.Button(name="Click me", button_type="primary", width=140)
-
-    def on_click(event):
-        t0 = time.perf_counter()
-        clicks["n"] += 1
-        text.object = f"clicks: {clicks['n']}"
-        _record(case="trivial", step_ms=(time.perf_counter() - t0) * 1e3, refresh_ms=0.0)
-
-    button.on_click(on_click)
-    return pn.Column(button, text)
+    rng = np.random.default_rng(0)
+    source = ColumnDataSource({"x": [0, 1, 2], "y": [0, 1, 0], "v": [0.1, 0.5, 0.9]},
+                              name="nodes")
+    plot = figure(width=400, height=250, toolbar_location=None)
+    plot.scatter("x", "y", size=30, source=source, fill_color="navy", alpha="v")
+    button = pn.widgets.Button(name="Next step", button_type="primary", width=140)
+    on_click(button, lambda: source.data.update(v=list(rng.uniform(0.1, 1.0, 3))))
+    return pn.Column(button, pn.pane.Bokeh(plot))
 
 
 def serve(port: int) -> None:
     import panel as pn
 
+    # The readiness probe opens a session the page never connects to; end such
+    # sessions within a second, not 15, so their teardown falls outside the timings.
     pn.serve({"app": bench_app, "trivial": trivial_app}, port=port, address="localhost",
              websocket_origin=[f"localhost:{port}"], show=False, title="step latency",
-             num_procs=1)
+             num_procs=1, unused_session_lifetime_milliseconds=1000,
+             check_unused_sessions_milliseconds=1000)
 
 
 # ================================================================ the browser side
-# Wraps the page's WebSocket to timestamp every frame sent and received.
-TRACE_WEBSOCKET_JS = """
-(() => {
-  const Native = window.WebSocket
-  const trace = {sent: [], recv: []}
-  window.__ws = trace
-  const size = (d) => typeof d === "string" ? d.length : (d.byteLength ?? d.size ?? 0)
-  // A Bokeh message is a JSON header frame ("msgtype"), metadata, content, then buffers.
-  const header = (d) => typeof d === "string" && d.includes('"msgtype"')
-  class TracedWebSocket extends Native {
-    constructor(...args) {
-      super(...args)
-      // Registered before Bokeh sets onmessage, so it runs first.
-      this.addEventListener("message", (ev) => trace.recv.push([performance.now(), size(ev.data), header(ev.data)]))
-    }
-    send(data) {
-      trace.sent.push([performance.now(), size(data)])
-      return super.send(data)
+FIND_BUTTONS_JS = """
+() => {
+  const found = {}, stack = [document]
+  while (stack.length) {
+    for (const el of stack.pop().querySelectorAll("*")) {
+      if (el.tagName === "BUTTON" && !(el.textContent.trim() in found)) { found[el.textContent.trim()] = el }
+      if (el.shadowRoot) { stack.push(el.shadowRoot) }
     }
   }
-  window.WebSocket = TracedWebSocket
-})()
+  window.__buttons = found
+  return Object.keys(found)
+}
 """
 
-# Press a button (ElementHandle) and time what follows; see the module docstring.
-PRESS_JS = """
-async ([button, watch, quietMs, timeoutMs]) => {
-  const W = window.__ws
-  W.sent.length = 0
-  W.recv.length = 0
-  const out = {changes: 0}
-  let cleanup = () => {}
-  const updated = new Promise((resolve) => {
+# Click a button (by its text) n times, `every` ms apart; for each click the time until
+# the first change of a watched model and until the animation frame after it.
+CLICKS_JS = """
+async ([label, n, every, names]) => {
+  const doc = Bokeh.documents[0]
+  const button = window.__buttons[label]
+  const signals = names.map((name) => doc.get_model_by_name(name)).filter((m) => m != null)
+    .map((m) => m.properties.data ? m.properties.data.change : m.change)
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const sample = {}
+    let painted
+    const done = new Promise((resolve) => { painted = resolve })
+    const t0 = performance.now()
     const onChange = () => {
-      out.changes += 1
-      out.t_last_change = performance.now()
-      if (out.t_change == null) {
-        out.t_change = out.t_last_change
-        requestAnimationFrame(() => { out.t_frame = performance.now(); resolve() })
-      }
+      if (sample.change != null) { return }
+      sample.change = performance.now() - t0
+      requestAnimationFrame(() => { sample.frame = performance.now() - t0; painted() })
     }
-    if (watch.kind === "source") {
-      const source = Bokeh.documents[0].get_model_by_name(watch.name)
-      const signal = source.properties.data.change
-      signal.connect(onChange)
-      cleanup = () => signal.disconnect(onChange)
-    } else {
-      const observer = new MutationObserver(onChange)
-      observer.observe(watch.element.shadowRoot ?? watch.element,
-                       {subtree: true, childList: true, characterData: true})
-      cleanup = () => observer.disconnect()
-    }
-  })
-  const timeout = new Promise((resolve) => setTimeout(resolve, timeoutMs))
-  const t0 = performance.now()
-  button.click()
-  await Promise.race([updated, timeout])
-  cleanup()
-  // Settle: wait until no websocket frame has arrived for quietMs.
-  for (;;) {
-    const last = W.recv.length ? W.recv[W.recv.length - 1][0] : t0
-    if (performance.now() - last >= quietMs && performance.now() - t0 >= quietMs) break
-    await new Promise((r) => setTimeout(r, 10))
+    for (const s of signals) { s.connect(onChange) }
+    button.click()
+    sample.handler = performance.now() - t0
+    await Promise.race([done, new Promise((r) => setTimeout(r, Math.max(every, 5000)))])
+    for (const s of signals) { s.disconnect(onChange) }
+    out.push(sample)
+    const wait = every - (performance.now() - t0)
+    if (wait > 0) { await new Promise((r) => setTimeout(r, wait)) }
   }
-  const rel = (t) => t == null ? null : t - t0
-  // The message that carried the (first) change: its last frame came in before it.
-  let last = -1
-  W.recv.forEach(([t], k) => { if (out.t_change != null && t <= out.t_change) last = k })
-  let head = last
-  while (head > 0 && !W.recv[head][2]) head--
-  const msg = last < 0 ? [] : W.recv.slice(head, last + 1)
-  return {
-    latency: rel(out.t_last_change), first_change: rel(out.t_change), frame: rel(out.t_frame),
-    changes: out.changes,
-    send: W.sent.length ? rel(W.sent[0][0]) : null,
-    reply: last < 0 ? null : rel(W.recv[last][0]),
-    reply_bytes: msg.reduce((s, [, n]) => s + n, 0),
-    messages: W.recv.filter((f) => f[2]).length,
-    bytes: W.recv.reduce((s, [, n]) => s + n, 0),
+  return out
+}
+"""
+
+# Rapid clicks: the next click does not wait for the repaint; was it there in time?
+RAPID_JS = """
+async ([label, n, every, names]) => {
+  const doc = Bokeh.documents[0]
+  const button = window.__buttons[label]
+  const signals = names.map((name) => doc.get_model_by_name(name)).filter((m) => m != null)
+    .map((m) => m.properties.data ? m.properties.data.change : m.change)
+  const samples = []
+  let current = null
+  const onChange = () => {
+    const s = current
+    if (s == null || s.change != null) { return }
+    s.change = performance.now() - s.t0
+    requestAnimationFrame(() => { s.frame = performance.now() - s.t0 })
   }
+  for (const s of signals) { s.connect(onChange) }
+  const start = performance.now()
+  for (let i = 0; i < n; i++) {
+    const due = start + i * every
+    const wait = due - performance.now()
+    if (wait > 0) { await new Promise((r) => setTimeout(r, wait)) }
+    current = { t0: performance.now() }
+    samples.push(current)
+    button.click()
+  }
+  await new Promise((r) => setTimeout(r, 2000))
+  for (const s of signals) { s.disconnect(onChange) }
+  return samples.map((s, i) => ({ frame: s.frame ?? null,
+    late: s.frame == null || s.frame > (i + 1 < samples.length ? samples[i + 1].t0 - s.t0 : every) }))
 }
 """
 
 
-class Case:
-    """One open page: a dashboard with a network, or the trivial app."""
+class Page:
+    def __init__(self, context, base, net, mode="batch"):
+        self.net, self.mode = net, mode
+        self.page = context.new_page()
+        url = f"{base}/trivial" if net == "trivial" else f"{base}/app?net={net}&mode={mode}"
+        self.page.goto(url)
+        self.page.wait_for_function(
+            "() => window.Bokeh && Bokeh.documents.length && "
+            "Bokeh.documents[0].get_model_by_name('nodes')", timeout=60000)
+        if net != "trivial":
+            self.page.wait_for_selector(".player[data-tape]", timeout=60000)
+        self.page.wait_for_timeout(1000)  # first renders (KaTeX, tables)
+        self.buttons = self.page.evaluate(FIND_BUTTONS_JS)
 
-    def __init__(self, name, page, kind):
-        self.name, self.page, self.kind = name, page, kind
-        self.samples: list[dict] = []
-
-    def open(self, base_url, timeout=60000):
-        page = self.page
-        page.add_init_script(TRACE_WEBSOCKET_JS)
-        if self.kind == "trivial":
-            page.goto(f"{base_url}/trivial")
-            self.button = page.get_by_role("button", name="Click me", exact=True)
-            self.button.wait_for(timeout=timeout)
-            text = page.locator(".bench-text").first
-            text.wait_for(state="attached", timeout=timeout)
-            self.watch = {"kind": "dom", "element": text.element_handle()}
-        else:
-            page.goto(f"{base_url}/app?net={self.name}")
-            page.wait_for_function(
-                """() => window.Bokeh !== undefined && Bokeh.documents.length > 0
-                         && Bokeh.documents[0].get_model_by_name('nodes') != null""",
-                timeout=timeout)
-            self.button = page.get_by_role("button", name="Next step", exact=True)
-            self.button.wait_for(timeout=timeout)
-            self.reset_button = page.get_by_role("button", name="Reset", exact=True).element_handle()
-            self.watch = {"kind": "source", "name": "nodes"}
-            sizes = page.evaluate(
-                """() => { const d = Bokeh.documents[0].get_model_by_name('nodes').data
-                           const layer = Array.from(d.layer), unit = Array.from(d.unit)
-                           const n = Math.max(...layer), out = []
-                           for (let l = 1; l <= n; l++)
-                             out.push(layer.filter((x, k) => x === l && unit[k] > 0).length)
-                           return out }""")
-            if sizes != NETS[self.name]:
-                raise RuntimeError(f"{self.name}: the page shows a {sizes} network")
-        self.button_handle = self.button.element_handle()
-        self.page.wait_for_timeout(500)  # let first renders (KaTeX, tables) finish
-
-    def press(self, button, timeout_ms=15000):
-        return self.page.evaluate(PRESS_JS, [button, self.watch, QUIET_MS, timeout_ms])
-
-    def sample(self):
-        """One timed click (after a Reset for the dashboards); returns the timings."""
+    def clicks(self, label, n, every=PACED_MS):
         self.page.bring_to_front()
-        if self.kind != "trivial":
-            self.press(self.reset_button)
-        result = self.press(self.button_handle)
-        if result["latency"] is None:
-            raise RuntimeError(f"{self.name}: no update within the timeout: {result}")
-        return result
+        return self.page.evaluate(CLICKS_JS, [label, n, every, GRAPH_MODELS])
+
+    def rapid(self, n):
+        self.page.bring_to_front()
+        return self.page.evaluate(RAPID_JS, ["Next step", n, RAPID_MS, GRAPH_MODELS])
+
+    def reset(self):
+        self.page.evaluate("() => window.__buttons['Reset'].click()")
+        self.page.wait_for_timeout(700)  # the new tape, and quiet
+
+    def steps_per_iteration(self):
+        from engine.steps import schedule
+        sizes = RANDOM_NETS.get(self.net) or {"xnor": [2, 2, 1], "digits": [64, 25, 10]}[self.net]
+        m = M_EXAMPLES if self.net in RANDOM_NETS else {"xnor": 4}.get(self.net)
+        return schedule(len(sizes), m, self.mode)
+
+
+def idle_rate(pid, seconds=1.0):
+    c0, t0 = process_cpu_ms(pid), time.monotonic()
+    time.sleep(seconds)
+    return (process_cpu_ms(pid) - c0) / (time.monotonic() - t0)
+
+
+def server_cpu_per_click(pid, action, clicks):
+    """Server CPU (ms) per click over ``action()``, less the idle rate."""
+    rate = idle_rate(pid)
+    c0, t0 = process_cpu_ms(pid), time.monotonic()
+    action()
+    time.sleep(0.5)
+    used = process_cpu_ms(pid) - c0 - rate * (time.monotonic() - t0)
+    return max(used, 0.0) / clicks
+
+
+def before_step_py(rev, context, rounds):
+    """Server CPU per "Next step" in commit ``rev`` (a server step there)."""
+    tree = Path(tempfile.mkdtemp(prefix="step-latency-before-"))
+    subprocess.run(["git", "-C", str(REPO_ROOT), "worktree", "add", "--detach", str(tree), rev],
+                   check=True, capture_output=True)
+    try:
+        port = free_port()
+        env = {"PYTHONPATH": str(tree)}
+        cmd = panel_serve(tree / "explorer" / "app.py", port)
+        log = Path(tempfile.gettempdir()) / "step-latency-before.log"
+        with served(cmd, f"http://localhost:{port}/app", log, env=env, cwd=tree,
+                    repository_on_path=False) as process:
+            page = context.new_page()
+            page.goto(f"http://localhost:{port}/app?preset=xnor")
+            page.wait_for_function("() => window.Bokeh && Bokeh.documents.length && "
+                                   "Bokeh.documents[0].get_model_by_name('nodes')")
+            time.sleep(18)  # the probe's session ends after 15-17 s there
+            page.evaluate(FIND_BUTTONS_JS)
+            out = []
+            for _ in range(rounds):
+                page.evaluate("() => window.__buttons['Reset'].click()")
+                time.sleep(1)
+                out.append(server_cpu_per_click(process.pid, lambda: page.evaluate(
+                    CLICKS_JS, ["Next step", 11, PACED_MS, GRAPH_MODELS]), 11))
+            page.close()
+            return median(out)
+    finally:
+        subprocess.run(["git", "-C", str(REPO_ROOT), "worktree", "remove", "--force", str(tree)],
+                       capture_output=True)
 
 
 # ======================================================================= driver
-def server(timings_path: Path, log_path: Path, timeout=90.0):
-    return script_server(Path(__file__).resolve(), "trivial", log_path, timeout=timeout,
-                         env={"STEP_LATENCY_TIMINGS": str(timings_path)},
-                         override_var="STEP_LATENCY_SERVER")
-
-
-
-
-def report(cases, server_times, args):
-    trivial = next(c for c in cases if c.kind == "trivial")
-    base_latency = _median([s["latency"] for s in trivial.samples])
-    base_frame = _median([s["frame"] for s in trivial.samples])
-
-    print()
-    print("Latency: click -> graph data changed (nets) / text changed (trivial), ms")
-    print(f"{'case':<11} {'n':>3} {'median':>8} {'p25':>7} {'p75':>7} {'ratio':>6} "
-          f"{'target':>7}  met")
-    verdicts = {}
-    for c in cases:
-        med, p25, p75 = _quantiles([s["latency"] for s in c.samples])
-        if c.kind == "trivial":
-            print(f"{c.name:<11} {len(c.samples):>3} {med:8.1f} {p25:7.1f} {p75:7.1f} "
-                  f"{'1.00':>6} {'-':>7}  -")
-            continue
-        ratio = med / base_latency
-        target = TARGETS[c.name]
-        verdicts[c.name] = ratio <= target
-        print(f"{c.name:<11} {len(c.samples):>3} {med:8.1f} {p25:7.1f} {p75:7.1f} {ratio:6.2f} "
-              f"{'<=' + format(target, 'g') + 'x':>7}  {'yes' if ratio <= target else 'NO'}")
-
-    print()
-    print("Until the next animation frame after the change (canvas repainted), ms")
-    print(f"{'case':<11} {'median':>8} {'p25':>7} {'p75':>7} {'ratio':>6}")
-    for c in cases:
-        med, p25, p75 = _quantiles([s["frame"] for s in c.samples])
-        print(f"{c.name:<11} {med:8.1f} {p25:7.1f} {p75:7.1f} {med / base_frame:6.2f}")
-
-    print()
-    print("Breakdown (medians): send = click -> click message sent; server = sent -> the "
-          "message with the change received;")
-    print("apply = received -> last change; first = click -> first change; changes = change "
-          "events per click;")
-    print("msg KB = that message's size; msgs, KB all = every message until quiet; "
-          "*_py = server Python time, ms")
-    print(f"{'case':<11} {'send':>5} {'server':>7} {'apply':>6} {'first':>6} {'changes':>7} "
-          f"{'msg KB':>6} {'msgs':>5} {'KB all':>6} {'step_py':>8} {'refresh_py':>10}")
-    for c in cases:
-        s = c.samples
-        send = _median([x["send"] for x in s])
-        server_ms = _median([x["reply"] - x["send"] for x in s
-                             if x["reply"] is not None and x["send"] is not None])
-        apply = _median([x["latency"] - x["reply"] for x in s if x["reply"] is not None])
-        first = _median([x["first_change"] for x in s])
-        changes = _median([x["changes"] for x in s])
-        msg_kb = _median([x["reply_bytes"] for x in s]) / 1024
-        msgs = _median([x["messages"] for x in s])
-        kb = _median([x["bytes"] for x in s]) / 1024
-        py = server_times.get(c.name, [])
-        step_py = _median([t["step_ms"] for t in py])
-        refresh_py = _median([t["refresh_ms"] for t in py])
-        print(f"{c.name:<11} {send:5.1f} {server_ms:7.1f} {apply:6.1f} {first:6.1f} {changes:7.0f} "
-              f"{msg_kb:6.1f} {msgs:5.0f} {kb:6.1f} {step_py:8.2f} {refresh_py:10.2f}")
-    print("(trivial: step_py is its on_click callback; for the nets, step_py is the whole "
-          "state.step(): every view's watcher, most of them after the graph's message is sent)")
-
-    print()
-    met = all(verdicts.values())
-    for name, ok in verdicts.items():
-        print(f"target for {name} (<= {TARGETS[name]:g}x the trivial app): "
-              f"{'met' if ok else 'NOT met'}")
-    print(f"all targets {'met' if met else 'NOT met'} (printed only; nothing is asserted)")
+def fmt(values, scale=1.0):
+    if not values:
+        return "-"
+    return (f"{median(values) * scale:6.1f} ({quantile(values, .25) * scale:.1f}-"
+            f"{quantile(values, .75) * scale:.1f})")
 
 
 def run(args) -> int:
     from playwright.sync_api import sync_playwright
 
-    print(f"step latency: {args.samples} samples per case after {args.warmup} warm-up, "
-          f"interleaved; python {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs")
     import bokeh
     import panel
-    print(f"panel {panel.__version__}, bokeh {bokeh.__version__}, chromium {CHROMIUM} (headless)")
-    print("sample = dashboards: Reset (untimed), then 'Next step' = first forward step "
-          "(z^(2), a^(2)); trivial: click the button")
+
+    nets = QUICK_NETS if args.quick else NETS
+    rounds = 1 if args.quick else args.rounds
+    print(f"step latency: {rounds} round(s); python {platform.python_version()}, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs; panel {panel.__version__}, "
+          f"bokeh {bokeh.__version__}, chromium {CHROMIUM} (headless, software rendering)")
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory(prefix="step-latency-") as tmp:
-        timings_path = Path(tmp) / "timings.jsonl"
-        log_path = Path(tmp) / "server.log"
-        with server(timings_path, log_path) as base, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            try:
-                context = browser.new_context(viewport={"width": 1280, "height": 800})
-                cases = [Case("trivial", context.new_page(), "trivial")]
-                cases += [Case(name, context.new_page(), "net") for name in NETS]
-                for c in cases:
-                    c.open(base)
-                hidden = [c.name for c in cases
-                          if c.page.evaluate("document.visibilityState") != "visible"]
-                if hidden:
-                    print(f"note: pages not visible (each is brought to front before a sample): "
-                          f"{', '.join(hidden)}")
-                rounds = args.warmup + args.samples
-                for r in range(rounds):
-                    order = cases[:]
-                    rng.shuffle(order)
-                    for c in order:
-                        result = c.sample()
-                        if r >= args.warmup:
-                            c.samples.append(result)
-                    if args.verbose:
-                        print(f"round {r + 1}/{rounds}: " + ", ".join(
-                            f"{c.name} {c.samples[-1]['latency']:.1f}" for c in cases if c.samples))
-            finally:
-                browser.close()
-        server_times: dict[str, list] = {}
-        if timings_path.exists():
-            for line in timings_path.read_text().splitlines():
-                t = json.loads(line)
-                server_times.setdefault(t["case"], []).append(t)
-        # The server records every timed click; drop the warm-up ones.
-        server_times = {k: v[args.warmup:] for k, v in server_times.items()}
-    report(cases, server_times, args)
+    paced: dict = {}     # (net, mode) -> {kind: [frame ms]}
+    finish: dict = {}    # (net, mode) -> [frame ms]
+    cpu_page: dict = {}  # (net, mode) -> [server ms per page step]
+    cpu_server: dict = {}
+    trivial: list = []
+    rapid: dict = {}
+    log = Path(tempfile.gettempdir()) / "step-latency-server.log"
+    with script_server(Path(__file__).resolve(), "trivial", log, with_process=True,
+                       override_var="STEP_LATENCY_SERVER") as (base, process), \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        try:
+            cases = [(net, mode) for net in nets for mode in ("batch", "per_example")]
+            pages = {case: Page(context, base, *case) for case in cases}
+            pages["trivial"] = Page(context, base, "trivial")
+            time.sleep(2)  # the probe's session ends
+            for r in range(rounds):
+                order = [*cases, "trivial"]
+                rng.shuffle(order)
+                for case in order:
+                    page = pages[case]
+                    if case == "trivial":
+                        trivial += [s.get("frame") for s in page.clicks("Next step", 20)]
+                        continue
+                    page.reset()
+                    kinds = page.steps_per_iteration()
+                    n = len(kinds) + 2
+                    samples = []
+                    cpu_page.setdefault(case, []).append(server_cpu_per_click(
+                        process.pid, lambda: samples.extend(page.clicks("Next step", n)), n))
+                    for i, s in enumerate(samples):
+                        kind = kinds[i % len(kinds)].kind.value
+                        paced.setdefault(case, {}).setdefault(kind, []).append(s.get("frame"))
+                    page.reset()
+                    finish.setdefault(case, []).extend(
+                        s.get("frame") for s in page.clicks("Finish iteration", 2))
+                    page.reset()
+                    cpu_server.setdefault(case, []).append(server_cpu_per_click(
+                        process.pid, lambda: page.clicks("Server step", 4), 4))
+                print(f"round {r + 1}/{rounds} done", flush=True)
+            for page in pages.values():
+                page.page.close()
+            for net, mode in RAPID if not args.quick else RAPID[:2]:
+                page = Page(context, base, net, mode)
+                n = 130 if (net, mode) == ("digits", "per_example") else \
+                    len(page.steps_per_iteration()) + 2 if net != "digits" else 11
+                page.reset()
+                rapid[(net, mode)] = page.rapid(n)
+                page.page.close()
+            before = before_step_py(args.before, context, rounds) if args.before else None
+        finally:
+            browser.close()
+    report(nets, paced, finish, cpu_page, cpu_server, trivial, rapid, before, args)
     return 0
+
+
+def report(nets, paced, finish, cpu_page, cpu_server, trivial, rapid, before, args):
+    base = median(trivial)
+    print()
+    print(f"Trivial Panel app (a server round trip): click -> repainted frame {fmt(trivial)} ms")
+    print()
+    print("Paced clicks (600 ms apart): click -> repainted frame, median (p25-p75) ms; "
+          "ratio = median / trivial's")
+    print(f"{'net':<10} {'mode':<12} {'step kind':<12} {'n':>3} {'frame ms':>20} {'ratio':>6} "
+          f"{'target':>7}")
+    worst = {}
+    for net in nets:
+        for mode in ("batch", "per_example"):
+            for kind, values in paced.get((net, mode), {}).items():
+                ratio = median(values) / base
+                worst[net] = max(worst.get(net, 0), ratio)
+                print(f"{net:<10} {mode:<12} {kind:<12} {len(values):>3} {fmt(values):>20} "
+                      f"{ratio:6.2f} {'<=' + format(TARGETS[net], 'g'):>7}")
+    print()
+    print("Finish iteration (from an iteration's start; twice, the second on the tape sent "
+          "ahead) against the median step of the same case")
+    print(f"{'net':<10} {'mode':<12} {'finish ms':>20} {'step ms':>7} {'ratio':>6} target <=1.5")
+    finish_ok = True
+    for (net, mode), values in finish.items():
+        step = median([v for vs in paced[(net, mode)].values() for v in vs])
+        ratio = median(values) / step
+        finish_ok &= ratio <= 1.5
+        print(f"{net:<10} {mode:<12} {fmt(values):>20} {step:7.1f} {ratio:6.2f}")
+    print()
+    print("Rapid clicks (every 150 ms): repaints that had not happened by the next click")
+    rapid_ok = True
+    for (net, mode), samples in rapid.items():
+        late = sum(s["late"] for s in samples)
+        rapid_ok &= late == 0
+        print(f"  {net:<8} {mode:<12} {late} late of {len(samples)}; frame "
+              f"{fmt([s['frame'] for s in samples])} ms")
+    print()
+    print("Server CPU per click (all threads of the server process, less its idle rate), ms")
+    print(f"{'net':<10} {'mode':<12} {'page step':>10} {'server step':>12} {'ratio':>6}")
+    page_all, server_all = [], []
+    for case, values in cpu_page.items():
+        page_all += values
+        server_all += cpu_server[case]
+        print(f"{case[0]:<10} {case[1]:<12} {median(values):10.2f} {median(cpu_server[case]):12.2f} "
+              f"{median(values) / median(cpu_server[case]):6.2f}")
+    reference = before if before is not None else median(server_all)
+    what = (f"'Next step' in {args.before} (a server step there)" if before is not None
+            else "a server step in this version")
+    cpu_ratio = median(page_all) / reference
+    print(f"page step, all cases: {median(page_all):.2f} ms = {cpu_ratio:.2f} x {what}: "
+          f"{reference:.2f} ms (target <= 0.10)")
+    print()
+    verdicts = {f"paced on {net} (<= {TARGETS[net]:g}x the trivial app, every step kind)":
+                worst.get(net, 99) <= TARGETS[net] for net in nets}
+    verdicts["Finish iteration <= 1.5x a step"] = finish_ok
+    verdicts["rapid clicks: every repaint before the next click"] = rapid_ok
+    verdicts["server CPU per page step <= 0.1x step_py"] = cpu_ratio <= 0.10
+    for name, ok in verdicts.items():
+        print(f"target {name}: {'met' if ok else 'NOT met'}")
+    print("(printed only; nothing is asserted)")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="8 samples per case, 2 warm-up")
-    parser.add_argument("--samples", type=int, default=30, help="timed samples per case (30)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed samples per case first (3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the interleaving order")
-    parser.add_argument("--verbose", action="store_true", help="print every round")
+    parser.add_argument("--quick", action="store_true", help="1 round, 3 nets, xnor rapid only")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of every case (2)")
+    parser.add_argument("--before", metavar="REV", help="also measure REV's server step "
+                        "(e.g. 368825f, the last commit before the step tape)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the order of the cases")
     args, served_instead = serving(parser, argv, serve)
     if served_instead:
         return 0
-    if args.quick:
-        args.samples, args.warmup = 8, 2
     return run(args)
 
 

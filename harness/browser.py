@@ -130,17 +130,30 @@ def panel_serve(script: Path, port: int, extra_args: Sequence[str] = ()) -> list
 
 @contextlib.contextmanager
 def script_server(script: Path, ready_path: str, log: Path, *, env: dict | None = None,
-                  override_var: str | None = None, timeout: float = 90.0) -> Iterator[str]:
+                  override_var: str | None = None, timeout: float = 90.0,
+                  with_process: bool = False) -> Iterator:
     """A benchmark's own server: ``python script --serve --port P`` (or the script that
     ``$override_var`` names, given just the port), up once ``GET ready_path`` answers;
-    yields the base URL."""
+    yields the base URL (and the server's Popen, ``with_process``)."""
     port = free_port()
     cmd = [sys.executable, str(script), "--serve", "--port", str(port)]
     if override_var and os.environ.get(override_var):  # experiments: see the scripts' docstrings
         cmd = [sys.executable, os.environ[override_var], str(port)]
     base = f"http://localhost:{port}"
-    with served(cmd, f"{base}/{ready_path}", log, env=env, timeout=timeout):
-        yield base
+    with served(cmd, f"{base}/{ready_path}", log, env=env, timeout=timeout) as process:
+        yield (base, process) if with_process else base
+
+
+def process_cpu_ms(pid: int) -> float:
+    """CPU time used so far by every thread of process ``pid``, in ms (Linux
+    /proc/<pid>/task/*/schedstat, nanoseconds: finer than the 10 ms ticks of /proc/<pid>/stat)."""
+    total = 0
+    for path in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(path.read_text().split()[0])
+        except (OSError, ValueError, IndexError):  # a thread that just ended
+            pass
+    return total / 1e6
 
 
 def serving(parser, argv, serve) -> tuple[object, bool]:
