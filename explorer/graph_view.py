@@ -7,21 +7,26 @@ JavaScript transforms over those columns, so the step tape (player.py) can
 step the graph in the page by replacing the same columns, by the same names:
 ``nodes``, ``edges``, ``delta_scale``, ``edge_scale`` and ``step_band``; the
 legend under it is a LiveHTML (live_html.py) the tape can set too.
+
+The plot holds only glyphs: its colour bars are HTML beside it (colour_bars.py),
+and its notes are text under it.  Bokeh 3.9 looks up the page's styles for every
+annotation at every repaint (a legend, a title, a box, a colour bar: about 1 ms
+each, measured), and a step repaints the plot.
 """
 from __future__ import annotations
 
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import (BooleanFilter, BoxAnnotation, CDSView, ColorBar, ColumnDataSource,
-                          CustomJSHover, CustomJSTransform, HoverTool, LinearColorMapper,
-                          CustomJSTicker, CustomJSTickFormatter, TapTool, Title)
+from bokeh.models import (BooleanFilter, CDSView, ColumnDataSource, CustomJSHover,
+                          CustomJSTransform, HoverTool, LinearColorMapper, TapTool)
 from bokeh.palettes import Greys256
 from bokeh.plotting import figure
 from bokeh.transform import transform
 from panel.viewable import Viewer
 
 from . import graph
+from .colour_bars import ColourBars
 from .entry import entry
 from .live_html import LiveHTML
 from .state import ExplorerState
@@ -43,24 +48,13 @@ return Array.from(xs, (a, i) => {
   return prefix + "a=" + short(a) + (isNaN(d.delta[i]) ? "" : "  δ=" + short(d.delta[i]))
 })
 """
-# Colour-bar ticks at five even points of the scale, -max to max for the δ and D scales
-# the page sets at each step.  Bokeh sizes a bar's side panel once, at layout, from its
-# labels, and a new scale does not lay the page out again; so every label is padded with
-# figure spaces to the widest form, "-4.5e-5", and a new scale never outgrows the panel.
-_TICKS = """const {start, end} = cb_data
-return [0, 1, 2, 3, 4].map((i) => start + (end - start) * i / 4)"""
-_TICK_LABEL = """
-const a = Math.abs(tick)
-const text = tick === 0 ? "0" : (a >= 0.01 && a < 1000) ? String(Number(tick.toPrecision(2)))
-  : tick.toExponential(1).replace("e+", "e")
-return text + "\u2007".repeat(Math.max(0, 7 - text.length))
-"""
 # Edge widths ∝ |Θ|, the strongest ``widest`` px wide.
 _WIDTH = """
 let biggest = 0
 for (const t of xs) { biggest = Math.max(biggest, Math.abs(t)) }
 return Array.from(xs, (t) => 0.6 + widest * Math.abs(t) / (biggest || 1))
 """
+FAILING = "#e7298a"  # edges of parameters that failed the gradient check
 _SIGN = "return Array.from(xs, (t) => t >= 0 ? positive : negative)"
 
 
@@ -82,7 +76,13 @@ class GraphView(Viewer):
         self._symmetry = (None, "")  # (network, its symmetry warning): worked out once per weights
         self.legend = LiveHTML(channel="legend", sizing_mode="stretch_width", height=70,
                                margin=(0, 10), styles={"font-size": "15px"})
+        # Under the legend, when there is something to say: edges left out, failed checks.
+        self.note = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", margin=(0, 10),
+                                 styles={"font-size": "13px", "color": "#555555"})
+        self._failing_text = ""
         self.figure = self._make_figure()
+        self.bars = ColourBars(bars=[("fill_scale", "a (fill)"), ("delta_scale", "δ (ring)"),
+                                     ("edge_scale", "D (edges)")], height=HEIGHT)
         self._relayout()
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=HEIGHT)
         s = self.state
@@ -93,7 +93,8 @@ class GraphView(Viewer):
         self.edges.selected.on_change("indices", lambda attr, old, new: tap(new))
 
     def __panel__(self):
-        return pn.Column(self._pane, self.legend, sizing_mode="stretch_width")
+        return pn.Column(pn.Row(self._pane, self.bars, sizing_mode="stretch_width"),
+                         self.legend, self.note, sizing_mode="stretch_width")
 
     # ---- building ---------------------------------------------------------------
     def _make_figure(self):
@@ -102,15 +103,19 @@ class GraphView(Viewer):
                    x_axis_type=None, y_axis_type=None, outline_line_color=None)
         p.toolbar.autohide = True
         p.grid.visible = False
-        self._band = BoxAnnotation(name="step_band", left=0, right=0, fill_color="#ffd92f",
-                                   fill_alpha=0.3, line_alpha=0, visible=False, level="underlay")
-        p.add_layout(self._band)
-        self._fill_mapper = LinearColorMapper(palette=graph.SEQUENTIAL, low=0, high=1,
+        # The layer the last step worked on: a strip from x0 to x1, or none.
+        self.band = ColumnDataSource(name="step_band", data={"x0": [], "x1": []})
+        p.vstrip(x0="x0", x1="x1", source=self.band, fill_color="#ffd92f", fill_alpha=0.3,
+                 line_alpha=0, level="underlay")
+        self._fill_mapper = LinearColorMapper(name="fill_scale", palette=graph.SEQUENTIAL, low=0, high=1,
                                               nan_color=graph.NOT_COMPUTED)
         self._delta_mapper = LinearColorMapper(name="delta_scale", palette=graph.DIVERGING,
                                                low=-1, high=1, nan_color="rgba(0,0,0,0)")
         self._edge_mapper = LinearColorMapper(name="edge_scale", palette=graph.DIVERGING,
                                               low=-1, high=1, nan_color="#d0d0d0")
+        # The D scale colours edges only when asked; a reference keeps it in the page always,
+        # for its colour bar and the player, which find it by name.
+        p.tags = [self._edge_mapper]
         self._width = CustomJSTransform(args={"widest": 7.0}, v_func=_WIDTH)
         self._sign = CustomJSTransform(args={"positive": graph.POSITIVE,
                                              "negative": graph.NEGATIVE}, v_func=_SIGN)
@@ -132,11 +137,8 @@ class GraphView(Viewer):
                 color_mapper=LinearColorMapper(palette=tuple(reversed(Greys256)), low=0, high=1))
         # Parameters that failed the last gradient check, drawn over their edges.
         self.failing = ColumnDataSource(name="failing", data={"x0": [], "y0": [], "x1": [], "y1": []})
-        p.segment("x0", "y0", "x1", "y1", source=self.failing, line_width=5, line_color="#e7298a",
-                  line_dash="dashed", legend_label="failed the gradient check")
-        p.legend.location = "bottom_left"
-        p.legend.label_text_font_size = "13px"
-        p.legend.visible = False
+        p.segment("x0", "y0", "x1", "y1", source=self.failing, line_width=5, line_color=FAILING,
+                  line_dash="dashed")
 
         self._unit_filter = BooleanFilter(booleans=[])
         self._bias_filter = BooleanFilter(booleans=[])
@@ -166,19 +168,6 @@ class GraphView(Viewer):
                 ("", "@edge"), ("Θ", "@theta{custom}"), ("D", "@grad{custom}")],
                 formatters={"@theta": value, "@grad": value}),
             TapTool(renderers=[self._edge_r]))
-        bar = dict(width=12, title_text_font_size="13px", major_label_text_font_size="12px",
-                   title_standoff=6, padding=4, ticker=CustomJSTicker(major_code=_TICKS),
-                   formatter=CustomJSTickFormatter(code=_TICK_LABEL))
-        self._fill_bar = ColorBar(color_mapper=self._fill_mapper, title="a (fill)", **bar)
-        self._delta_bar = ColorBar(color_mapper=self._delta_mapper, title="δ (ring)", **bar)
-        self._edge_bar = ColorBar(color_mapper=self._edge_mapper, title="D (edges)", visible=False,
-                                  **bar)
-        for b in (self._fill_bar, self._delta_bar, self._edge_bar):
-            p.add_layout(b, "right")
-        p.min_border_right = 30
-        self._note = Title(text="", text_font_style="italic", text_font_size="13px",
-                           text_color="#555555")
-        p.add_layout(self._note, "below")
         return p
 
     def _on_change(self, *events):
@@ -210,10 +199,10 @@ class GraphView(Viewer):
         unit_px = HEIGHT / (2 * top + 0.4)
         self._text_r.glyph.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
         shown, total = len(index.layer), index.total
-        self._note.text = ("" if shown == total else
-                           f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
-                           + (f"; {graph.IMAGE_EDGES_PER_UNIT} pixels each from the input image)"
-                              if self._image_shape else ")") + ".")
+        self._edges_text = ("" if shown == total else
+                            f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
+                            + (f"; {graph.IMAGE_EDGES_PER_UNIT} pixels each from the input image)"
+                               if self._image_shape else ")") + ".")
         self._width.args = {"widest": graph.widest_edge(len(index.layer))}
         n = len(layout["layer"])
         self._layout = {**layout, "size": [size] * n, "ring_size": [size + 9] * n,
@@ -233,6 +222,14 @@ class GraphView(Viewer):
         self.edges.data = {**self._edge_layout, **frame["edges"]}
         self._show(frame)
         self.failing.data = {"x0": [], "y0": [], "x1": [], "y1": []}
+        self._failing_text = ""
+        self._write_note()
+
+    def _write_note(self):
+        text = "<br>".join(t for t in (self._edges_text, self._failing_text) if t)
+        if self.note.object != text:
+            self.note.object = text
+            self.note.visible = bool(text)
 
     def _numbers(self, n):
         return [bool(self.state.show_numbers and self._numbers_allowed)] * n
@@ -272,14 +269,14 @@ class GraphView(Viewer):
         by_grad = s.edges_by == "grad"
         self._delta_mapper.update(low=-frame["dmax"], high=frame["dmax"])
         self._edge_mapper.update(low=-frame["vmax"], high=frame["vmax"])
-        self._edge_bar.visible = by_grad
+        shown = ["fill_scale", "delta_scale"] + (["edge_scale"] if by_grad else [])
+        if self.bars.shown != shown:
+            self.bars.shown = shown
         colour = transform("grad", self._edge_mapper) if by_grad else transform("theta", self._sign)
         if self._edge_r.glyph.line_color != colour:
             self._edge_r.glyph.line_color = colour
         band = frame["band"]
-        self._band.visible = band is not None
-        if band:
-            self._band.update(left=band[0], right=band[1])
+        self._send(self.band, {"x0": [band[0]] if band else [], "x1": [band[1]] if band else []})
         self.legend.html = frame["legend"]
         self._set_filters()
         self._draw_image()
@@ -319,7 +316,9 @@ class GraphView(Viewer):
                 if (int(key[0]), int(key[1]), int(key[2])) in wanted]
         edges = self._edge_layout
         self.failing.data = {c: [float(edges[c][k]) for k in rows] for c in ("x0", "y0", "x1", "y1")}
-        self.figure.legend.visible = bool(rows)
+        self._failing_text = ("Pink dashed edges: parameters that failed the last gradient check."
+                              if rows else "")
+        self._write_note()
 
     def _on_tap(self, indices):
         if indices:

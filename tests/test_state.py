@@ -162,7 +162,7 @@ def test_large_nets_draw_only_the_strongest_edges_and_say_so():
     s.replace(Stepper(Network([400, 25, 10], seed=1), rng.random((5, 400)), np.arange(5) % 10))
     edges = explorer.graph.edges.data
     assert len(edges["theta"]) <= graph.MAX_EDGES
-    assert "strongest" in explorer.graph._note.text and "10285" in explorer.graph._note.text
+    assert "strongest" in explorer.graph.note.object and "10285" in explorer.graph.note.object
     theta = s.network.theta(1)
     for j in (1, 13, 25):  # each unit keeps its largest |Θ| inputs
         kept = [abs(t) for l, tj, t in zip(edges["layer"], edges["target"], edges["theta"])

@@ -23,7 +23,8 @@ const TEXTS = ["status", "legend", "latex"]
 const AT_EVERY_MS = 2000
 
 export function render({ model }) {
-  const named = (name) => model.document.get_model_by_name(name)
+  const models = {}  // the graph's models by name: they live as long as the session's graph
+  const named = (name) => models[name] ?? (models[name] = model.document.get_model_by_name(name))
   let tape = null, next = null, prev = null
   let k = 0            // steps of the tape taken
   let shown = null     // the frame the page shows
@@ -52,9 +53,10 @@ export function render({ model }) {
   // as it was before, or as the server has sent it since.
   const server = { nodes: {}, edges: {}, delta_scale: {}, edge_scale: {}, step_band: {} }
   let applying = false  // our own changes, not the server's
+  const SOURCES = ["nodes", "edges", "step_band"]  // ColumnDataSources; the rest are mappers
   function change(name, values) {
     const target = named(name)
-    const isSource = name === "nodes" || name === "edges"
+    const isSource = SOURCES.includes(name)
     const current = isSource ? target.data : target
     for (const key of Object.keys(values)) {
       if (!(key in server[name])) { server[name][key] = current[key] }
@@ -67,14 +69,14 @@ export function render({ model }) {
   function heard(name) {  // the server changed a model: keep its values
     if (applying) { return }
     const target = named(name)
-    const current = name === "nodes" || name === "edges" ? target.data : target
+    const current = SOURCES.includes(name) ? target.data : target
     for (const key of Object.keys(server[name])) { server[name][key] = current[key] }
   }
   const watched = []
   for (const name of Object.keys(server)) {
     const target = named(name)
     if (target == null) { continue }
-    const signal = name === "nodes" || name === "edges" ? target.properties.data.change : target.change
+    const signal = SOURCES.includes(name) ? target.properties.data.change : target.change
     const listener = () => heard(name)
     signal.connect(listener)
     watched.push([signal, listener])
@@ -122,8 +124,8 @@ export function render({ model }) {
     if (whole || frame.dmax !== was.dmax) { change("delta_scale", { low: -frame.dmax, high: frame.dmax }) }
     if (whole || frame.vmax !== was.vmax) { change("edge_scale", { low: -frame.vmax, high: frame.vmax }) }
     if (whole || !same(frame.band, was.band)) {
-      change("step_band", frame.band == null ? { visible: false }
-        : { left: frame.band[0], right: frame.band[1], visible: true })
+      change("step_band", frame.band == null ? { x0: [], x1: [] }
+        : { x0: [frame.band[0]], x1: [frame.band[1]] })
     }
     const texts = {}
     for (const key of TEXTS) { if (whole || frame[key] !== was[key]) { texts[key] = frame[key] } }
