@@ -185,3 +185,34 @@ def test_a_setting_changed_mid_iteration_sends_a_new_tape(page, explorer_server)
             theta[j - 1, i] = t
     x = np.array([1.0, *column(nodes, "a", 1)])
     np.testing.assert_allclose(column(nodes, "a", 2), 1 / (1 + np.exp(-theta @ x)), rtol=1e-12)
+
+
+def bar_labels(page, scale):
+    """The colour bar's labels, bottom to top, as numbers."""
+    labels = page.locator(f".colour-bar[data-scale={scale}] .colour-bar-strip span")
+    return [float(t) for t in labels.all_text_contents()]
+
+
+def test_the_colour_bars_follow_the_scale_of_each_step_in_the_page(page, explorer_server):
+    """The δ bar runs from −max |δ| to max |δ| of the example shown, as the tape steps."""
+    open_app(page, explorer_server, "xnor")
+    checked = 0
+    for steps in range(1, 7):
+        click(page, "Next step")
+        engine = stepper("xnor", steps)
+        deltas = np.concatenate([engine.delta[l][0] for l in engine.delta] or [[np.nan]])
+        if np.isnan(deltas).all():
+            continue
+        expect_shows(page, engine)
+        dmax = np.nanmax(np.abs(deltas))
+        expected = np.linspace(-dmax, dmax, 5)  # five even points, two significant digits
+        deadline = time.monotonic() + 10
+        while not np.allclose(labels := bar_labels(page, "delta_scale"), expected,
+                              rtol=0.05, atol=0.05 * dmax):
+            assert time.monotonic() < deadline, (steps, labels, expected)
+            time.sleep(0.05)
+        checked += 1
+    assert checked >= 2  # δ^(3), then δ^(2) with it
+    assert not page.locator(".colour-bar[data-scale=edge_scale]").is_visible()
+    page.get_by_role("button", name="Edges: gradient D").click()
+    page.locator(".colour-bar[data-scale=edge_scale]").wait_for()
