@@ -10,7 +10,7 @@
 // with {sync: false}, and the server only hears where the page got to ("at"), in
 // batches: when the page moves onto another tape (the server then sends the one
 // after), before anything else the user does (a click outside the player, typing in
-// a field, Reset...), and otherwise at most every AT_EVERY_MS.  So the server's
+// a field, Reset...), and once the page has been still for AT_IDLE_MS.  So the server's
 // copies of those models keep what it last drew itself.  While the page steps on a
 // tape that does not matter: whatever the server draws next comes with a new tape,
 // whose first frame the page puts in whole.  Training draws without tapes, so when
@@ -20,7 +20,7 @@
 const KEY_EVENT = "backprop-explorer-key"     // keyboard.py
 const FRAME_EVENT = "backprop-explorer-frame" // the texts of a frame, for LiveHTML
 const TEXTS = ["status", "legend", "latex"]
-const AT_EVERY_MS = 2000
+const AT_IDLE_MS = 5000  // a debounce: while the user steps, the server hears nothing
 
 export function render({ model }) {
   const models = {}  // the graph's models by name: they live as long as the session's graph
@@ -161,7 +161,10 @@ export function render({ model }) {
     const [iteration, position] = k === 0 ? tape.origin : tape.steps[k - 1].at
     at = { type: "at", id: tape.id, iteration, position }
     if (onto) { crossed = true }  // sent once painted
-    else if (atTimer == null) { atTimer = setTimeout(tell, AT_EVERY_MS) }
+    else {
+      if (atTimer != null) { clearTimeout(atTimer) }
+      atTimer = setTimeout(tell, AT_IDLE_MS)
+    }
     sync()
   }
   function ask(what) { tell(); model.send_msg({ type: what }) }
