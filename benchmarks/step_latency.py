@@ -82,7 +82,7 @@ GRAPH_MODELS = ["nodes", "edges", "delta_scale", "edge_scale", "step_band"]
 
 
 # =============================================================== the served apps
-def _network_for(net: str):
+def network_for(net: str):
     """(stepper, preset name or None) for the case's network."""
     import numpy as np
 
@@ -109,7 +109,7 @@ def bench_app():
     args = pn.state.session_args or {}
     net = (args.get("net") or [b"xnor"])[0].decode()
     mode = (args.get("mode") or [b"batch"])[0].decode()
-    stepper, preset = _network_for(net)
+    stepper, preset = network_for(net)
     explorer = Explorer(preset=preset or "xor")
     if stepper is not None:
         explorer.state.replace(stepper)
