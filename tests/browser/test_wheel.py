@@ -87,3 +87,10 @@ def test_the_installed_app_serves_the_digits_with_its_css(installed, page):
         style = page.evaluate("""() => { const s = getComputedStyle(document.documentElement);
             return [s.getPropertyValue('--body-font'), s.getPropertyValue('--type-ramp-base-font-size')] }""")
         assert "DejaVu Sans" in style[0] and style[1].strip() == "16px"
+        # The page's own components come with their JavaScript (explorer/js, package data):
+        # the player's buttons step in the page, and the colour bars are drawn.
+        page.get_by_role("button", name="Next step", exact=True).click()
+        page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('nodes')"
+                               ".data.a.some((a, k, all) => !Number.isNaN(a) && "
+                               "Bokeh.documents[0].get_model_by_name('nodes').data.layer[k] === 2)")
+        page.locator(".colour-bar[data-scale=delta_scale]").wait_for()
