@@ -192,7 +192,8 @@ class GraphView(Viewer):
         # One unit of y is about HEIGHT px / (n_max + 1.8); a node takes 75% of it.
         size = float(np.clip(0.75 * HEIGHT / (n_max + 1.8), 6, 44))
         self._numbers_allowed = n_max <= graph.NUMBERS_MAX_UNITS
-        self.figure.x_range.update(start=-0.5 if self._image_shape else -0.35, end=net.L - 1 + 0.8)
+        # Room on the right for the output units' labels ("a=1.000  δ=-5e-05") at 1024 px.
+        self.figure.x_range.update(start=-0.5 if self._image_shape else -0.35, end=net.L - 1 + 1.1)
         top = n_max / 2 + 0.7
         self.figure.y_range.update(start=-top + 0.3, end=top + 0.7)
         # Labels shrink with the spacing between units, down to 10 px.
