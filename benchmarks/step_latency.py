@@ -166,15 +166,18 @@ FIND_BUTTONS_JS = """
 }
 """
 
-# Click a button (by its text) n times, `every` ms apart; for each click the time until
-# the first change of a watched model and until the animation frame after it.
-CLICKS_JS = """
-async ([label, n, every, names]) => {
+# The button (by its text) and the change signals of the watched models (by name).
+_BUTTON_AND_SIGNALS = """
   const doc = Bokeh.documents[0]
   const button = window.__buttons[label]
   const signals = names.map((name) => doc.get_model_by_name(name)).filter((m) => m != null)
     .map((m) => m.properties.data ? m.properties.data.change : m.change)
-  const out = []
+"""
+
+# Click a button (by its text) n times, `every` ms apart; for each click the time until
+# the first change of a watched model and until the animation frame after it.
+CLICKS_JS = """
+async ([label, n, every, names]) => {""" + _BUTTON_AND_SIGNALS + """  const out = []
   for (let i = 0; i < n; i++) {
     const sample = {}
     let painted
@@ -200,12 +203,7 @@ async ([label, n, every, names]) => {
 
 # Rapid clicks: the next click does not wait for the repaint; was it there in time?
 RAPID_JS = """
-async ([label, n, every, names]) => {
-  const doc = Bokeh.documents[0]
-  const button = window.__buttons[label]
-  const signals = names.map((name) => doc.get_model_by_name(name)).filter((m) => m != null)
-    .map((m) => m.properties.data ? m.properties.data.change : m.change)
-  const samples = []
+async ([label, n, every, names]) => {""" + _BUTTON_AND_SIGNALS + """  const samples = []
   let current = null
   const onChange = () => {
     const s = current
