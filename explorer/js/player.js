@@ -22,10 +22,16 @@ const FRAME_EVENT = "backprop-explorer-frame" // the texts of a frame, for LiveH
 const TEXTS = ["status", "legend", "latex"]
 const AT_IDLE_MS = 5000  // a debounce: while the user steps, the server hears nothing
 
-export function render({ model }) {
+export function render({ model, view }) {
+  // Panel may render the same view again (e.g. on --dev reload) and then clears the
+  // lifecycle callbacks without calling them: let go of the last render's listeners.
+  if (typeof view._playerDetach === "function") { view._playerDetach() }
   const models = {}  // the graph's models by name: they live as long as the session's graph
   const named = (name) => models[name] ?? (models[name] = model.document.get_model_by_name(name))
-  let tape = null, next = null, prev = null
+  let tape = null      // the tape the page is on
+  // The tapes the server has sent, by id: the one the page is on, the one before it
+  // (for Previous across the boundary) and the one after it, sent ahead.
+  const tapes = new Map()
   let k = 0            // steps of the tape taken
   let shown = null     // the frame the page shows
   let pending = 0      // Next pressed at the end of the tape, before the next one came
@@ -186,31 +192,41 @@ export function render({ model }) {
   // ---- the buttons -----------------------------------------------------------------
   // Presses past the end of the tape are counted and taken when the next tape comes
   // (a key held down must not lose steps); Play's ticks wait for it without piling up.
+  function onto(t, n) {  // move onto tape t, after n of its steps
+    tape = t
+    k = n
+    for (const id of tapes.keys()) { if (id < t.id - 1) { tapes.delete(id) } }
+    moved(true)
+  }
   function forward(press = true) {
     if (model.disabled || tape == null) { return }
+    const after = tapes.get(tape.id + 1)
     if (k < tape.steps.length) { k += 1; moved() }
-    else if (next != null && next.steps.length) { prev = tape; tape = next; next = null; k = 1; moved(true) }
-    else if (tape.error) { ask("step") }  // the server says why the step is refused
+    else if (after != null && after.steps.length) { onto(after, 1) }
+    // the server says why the step is refused (a tape ends before a refused step; the
+    // tape after then starts with it, and has no steps)
+    else if (tape.error || (after != null && after.error)) { ask("step") }
     else { pending = press ? pending + 1 : Math.max(pending, 1) }  // the next tape is on its way
   }
   function back() {
     if (model.disabled || tape == null) { return }
+    const before = tapes.get(tape.id - 1)
     if (k > 0) { k -= 1; moved() }
-    else if (prev != null) { next = tape; tape = prev; prev = null; k = tape.steps.length - 1; moved(true) }
+    else if (before != null) { onto(before, before.steps.length - 1) }
     else if (tape.back) { ask("back") }
   }
   function finish() {
     if (model.disabled || tape == null) { return }
+    const after = tapes.get(tape.id + 1)
     if (tape.ends && k < tape.steps.length) { k = tape.steps.length; moved() }
-    else if (k === tape.steps.length && next != null && next.ends) {
-      prev = tape; tape = next; next = null; k = tape.steps.length; moved(true)
-    } else { ask("finish") }
+    else if (k === tape.steps.length && after != null && after.ends) { onto(after, after.steps.length) }
+    else { ask("finish") }
   }
   // The buttons' state; only what differs is written, as any change of the page's style
   // makes Bokeh's next repaint work out the page's styles again.
   const setOnce = (element, key, value) => { if (element[key] !== value) { element[key] = value } }
   function sync() {
-    const stuck = k === 0 && prev == null && !(tape && tape.back)
+    const stuck = k === 0 && !(tape && (tape.back || tapes.has(tape.id - 1)))
     setOnce(previousButton, "disabled", model.disabled || stuck)
     for (const b of [nextButton, finishButton, playButton, resetButton]) { setOnce(b, "disabled", model.disabled) }
     setOnce(playButton, "textContent", model.playing ? "Pause" : "Play")
@@ -218,20 +234,22 @@ export function render({ model }) {
   }
 
   // ---- the server's side -------------------------------------------------------------
-  function newTape() {
-    tape = model.tape; next = null; prev = null; k = 0; pending = 0; at = null
+  function newTape() {  // the server drew something new: start again on its tape
+    tapes.clear()
+    tape = model.tape; k = 0; pending = 0; at = null
+    tapes.set(tape.id, tape)
     row.dataset.tape = tape.id  // which tape the page is on, for tests (README)
     show(frameAt(tape, 0), true)
-    if (model.next_tape && model.next_tape.id === tape.id + 1) { next = model.next_tape }
-    sync()
+    newNext()
   }
-  function newNext() {
-    if (tape && model.next_tape && model.next_tape.id > tape.id) {
-      next = model.next_tape
-      const presses = pending
-      pending = 0
-      for (let i = 0; i < presses; i++) { forward() }
-    }
+  function newNext() {  // a tape sent ahead: it follows the newest one the page has
+    const t = model.next_tape
+    if (tape == null || t == null || t.id == null || !tapes.has(t.id - 1)) { return }
+    tapes.set(t.id, t)
+    const presses = pending
+    pending = 0
+    for (let i = 0; i < presses; i++) { forward() }
+    sync()
   }
   function disabled() {
     if (model.disabled) { tell(); putBackServers() }
@@ -255,14 +273,17 @@ export function render({ model }) {
   model.on("next_tape", newNext)
   model.on("disabled", disabled)
   model.on(["playing", "speed"], play)
-  model.on("remove", () => {
+  const detach = () => {
     tell()
     document.removeEventListener(KEY_EVENT, onKey)
     for (const type of EARLY) { document.removeEventListener(type, early, true) }
     document.removeEventListener("visibilitychange", hidden)
     for (const [signal, listener] of watched) { signal.disconnect(listener) }
     if (timer != null) { clearInterval(timer) }
-  })
+    if (view._playerDetach === detach) { delete view._playerDetach }
+  }
+  view._playerDetach = detach
+  model.on("remove", detach)
   if (model.tape && model.tape.steps) { newTape(); newNext() }
   play()
   return row

@@ -90,6 +90,10 @@ def test_stepping_forward_and_back_across_an_iteration_boundary(page, explorer_s
     for _ in range(4):
         click(page, "Next step")
     expect_shows(page, stepper("xnor", n + 3, mode))
+    # and on past the end of that iteration, onto the tape sent ahead before the step back
+    for _ in range(n):
+        click(page, "Next step")
+    expect_shows(page, stepper("xnor", 2 * n + 3, mode))
 
 
 def test_finish_iteration_steps_in_the_page_twice_over(page, explorer_server):
