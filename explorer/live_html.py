@@ -24,10 +24,17 @@ class LiveHTML(pn.custom.JSComponent):
     _esm = """
     const FRAME_EVENT = "backprop-explorer-frame"
 
-    export function render({ model }) {
+    export function render({ model, view }) {
+      // Panel may render the same view again and then clears the lifecycle callbacks
+      // without calling them: let go of the last render's listener (as keyboard.py).
+      if (typeof view._liveHtmlDetach === "function") { view._liveHtmlDetach() }
       const box = document.createElement("div")
       box.className = "live-html"
+      let drawn = null
       function draw(text) {
+        // The server's text and the tape's first frame are often the same: draw it once.
+        if (text === drawn) { return }
+        drawn = text
         if (model.katex && window.katex) {
           try {
             // MathML, drawn by the browser, as Panel's own KaTeX pane shows it: KaTeX's HTML
@@ -48,7 +55,12 @@ class LiveHTML(pn.custom.JSComponent):
       }
       model.on("html", () => draw(model.html))
       document.addEventListener(FRAME_EVENT, onFrame)
-      model.on("remove", () => document.removeEventListener(FRAME_EVENT, onFrame))
+      const detach = () => {
+        document.removeEventListener(FRAME_EVENT, onFrame)
+        if (view._liveHtmlDetach === detach) { delete view._liveHtmlDetach }
+      }
+      view._liveHtmlDetach = detach
+      model.on("remove", detach)
       draw(model.html)
       return box
     }
