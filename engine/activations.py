@@ -39,23 +39,28 @@ class Activation:
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]  # g'(z) from (z, a)
     formula: str  # g written out, for descriptions in the UI
     derivative_formula: str
-    signed: bool  # can a = g(z) be negative?
     bounds: tuple  # (lowest, highest) a = g(z) can be; None where it is unbounded
+
+    @property
+    def signed(self) -> bool:
+        """Can a = g(z) be negative?"""
+        low = self.bounds[0]
+        return low is None or low < 0
 
 
 ACTIVATIONS = {
     "sigmoid": Activation(
         "sigmoid", sigmoid, lambda z, a: a * (1.0 - a),
-        "g(z) = 1/(1 + e^(−z))", "g'(z) = a .* (1 − a)", signed=False, bounds=(0.0, 1.0)),
+        "g(z) = 1/(1 + e^(−z))", "g'(z) = a .* (1 − a)", bounds=(0.0, 1.0)),
     "tanh": Activation(
         "tanh", np.tanh, lambda z, a: 1.0 - a * a,
-        "g(z) = tanh(z)", "g'(z) = 1 − a.^2", signed=True, bounds=(-1.0, 1.0)),
+        "g(z) = tanh(z)", "g'(z) = 1 − a.^2", bounds=(-1.0, 1.0)),
     "relu": Activation(
         "relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float),
-        "g(z) = max(0, z)", "g'(z) = [z > 0]", signed=False, bounds=(0.0, None)),
+        "g(z) = max(0, z)", "g'(z) = [z > 0]", bounds=(0.0, None)),
     "linear": Activation(
         "linear", lambda z: z, lambda z, a: np.ones_like(z),
-        "g(z) = z", "g'(z) = 1", signed=True, bounds=(None, None)),
+        "g(z) = z", "g'(z) = 1", bounds=(None, None)),
 }
 
 # Softmax is only an output activation: its Jacobian is not diagonal, so it
@@ -63,7 +68,7 @@ ACTIVATIONS = {
 # cross-entropy the output error is simply a − y (see losses.py).
 SOFTMAX = Activation(
     "softmax", softmax, lambda z, a: a * (1.0 - a),
-    "softmax(z)_k = e^(z_k) / Σ_j e^(z_j)", "∂a_k/∂z_k = a_k (1 − a_k)", signed=False,
+    "softmax(z)_k = e^(z_k) / Σ_j e^(z_j)", "∂a_k/∂z_k = a_k (1 − a_k)",
     bounds=(0.0, 1.0))
 
 HIDDEN = tuple(ACTIVATIONS)

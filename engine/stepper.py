@@ -196,8 +196,9 @@ class Stepper:
             return self.J
         if quantity == "Theta":
             return self.network.theta(l)
-        return {"a": self.a, "z": self.z, "delta": self.delta, "Delta": self.Delta,
-                "D": self.D}[quantity][l]
+        if quantity not in ("a", "z", "delta", "Delta", "D"):
+            raise KeyError(quantity)
+        return getattr(self._state, quantity)[l]  # the arrays themselves are read-only
 
     @property
     def iteration_complete(self) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from .steps import PER_EXAMPLE, Step
 
@@ -49,13 +48,19 @@ class Tape:
         return values
 
 
+def _rows(stepper, quantity, l, rows):
+    """The value, only the rows ``rows`` of a per-example quantity (a, z, δ)."""
+    value = stepper.value(quantity, l)
+    return value[list(rows)] if quantity in PER_EXAMPLE else value
+
+
 def snapshot(stepper, examples) -> dict:
     """{(quantity, l): value} of everything the stepper holds, rows of ``examples`` only."""
     rows = list(examples)
     out = {("J", None): stepper.J}
     for quantity in PER_EXAMPLE:
         for l in range(1 if quantity == "a" else 2, stepper.L + 1):
-            out[(quantity, l)] = np.asarray(stepper.value(quantity, l))[rows]
+            out[(quantity, l)] = _rows(stepper, quantity, l, rows)
     for quantity in ("Delta", "D", "Theta"):
         for l in range(1, stepper.L):
             out[(quantity, l)] = stepper.value(quantity, l)
@@ -66,15 +71,18 @@ def record(stepper, examples, max_steps: int | None = None, observe=None) -> Tap
     """The rest of the stepper's iteration (at most ``max_steps`` steps), as a Tape.
 
     After an update the iteration is complete, and the tape holds the whole next
-    one.  ``examples`` are the rows of a, z and δ to keep (0-based).  ``observe``,
+    one.  ``examples`` are the rows of a, z and δ to keep (0-based); ``None`` keeps
+    no values at all (``start`` and each step's ``values`` empty), for a caller that
+    takes what it wants through ``observe``.  ``observe``,
     if given, is called with the forked stepper after each step, to take from it
     whatever else is wanted of that point (the explorer takes what it draws).
     A step the stepper refuses (an update that would overflow) ends the tape
     before it, with the stepper's message in ``error``.
     """
-    rows = tuple(int(e) for e in examples)
+    keep = examples is not None
+    rows = tuple(int(e) for e in examples) if keep else ()
     twin = stepper.fork()
-    start = snapshot(twin, rows)
+    start = snapshot(twin, rows) if keep else {}
     iteration, position = twin.iteration, twin.position
     if twin.iteration_complete:
         iteration, position = iteration + 1, 0
@@ -87,11 +95,12 @@ def record(stepper, examples, max_steps: int | None = None, observe=None) -> Tap
         except ValueError as refused:  # e.g. an update that overflows: the tape stops before it
             error = str(refused)
             break
-        if twin.position == 1:  # a new iteration: everything else is not computed yet again
+        if not keep:
+            values = {}
+        elif twin.position == 1:  # a new iteration: everything else is not computed yet again
             values = snapshot(twin, rows)
         else:
-            values = {(quantity, l): np.asarray(twin.value(quantity, l))[list(rows)]
-                      if quantity in PER_EXAMPLE else twin.value(quantity, l)
+            values = {(quantity, l): _rows(twin, quantity, l, rows)
                       for quantity, l in step.kind.outputs(step.layer, twin.L)}
         steps.append(TapeStep(step, twin.iteration, twin.position, values, twin.description))
         if observe is not None:

@@ -110,13 +110,13 @@ def node_values(stepper, example: int, nodes):
 
 
 def activation_scale(net, X):
-    """(palette, low, high, title) for node fill: sequential for values in
+    """(palette, low, high) for node fill: sequential for values in
     [0, 1] (sigmoid, softmax, relu), diverging around 0 for signed ones."""
     signed = net.activation(2).signed or (net.L > 2 and net.activation(net.L).signed) \
         or float(np.min(X)) < 0
     if signed:
-        return SIGNED_ACTIVATION, -1.0, 1.0, "activation a"
-    return SEQUENTIAL, 0.0, 1.0, "activation a"
+        return SIGNED_ACTIVATION, -1.0, 1.0
+    return SEQUENTIAL, 0.0, 1.0
 
 
 IMAGE_EDGES_PER_UNIT = 6  # from an input image, only each unit's strongest few pixels
@@ -169,6 +169,19 @@ def edge_values(stepper, index: EdgeIndex):
 def widest_edge(n_edges: int) -> float:
     """Line width of the strongest edge: thinner when there are many, so the nodes show."""
     return float(np.clip(600 / max(n_edges, 1), 2.0, 7.0))
+
+
+def same_values(old, new) -> bool:
+    """Whether a column (or a frame's entry) is unchanged: arrays and lists element by
+    element, NaN equal to NaN (not computed yet stays not computed yet); else by ==."""
+    if not (isinstance(old, np.ndarray) or isinstance(new, np.ndarray)):
+        return old == new
+    if old is None or new is None or len(old) != len(new):
+        return False
+    a, b = np.asarray(old), np.asarray(new)
+    if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+        return np.array_equal(a.astype(float), b.astype(float), equal_nan=True)
+    return np.array_equal(a, b)
 
 
 def max_abs(values) -> float:

@@ -186,7 +186,7 @@ class GraphView(Viewer):
         layout = graph.layout(net.sizes, self._image_shape)
         self._laid_out_for = net.sizes
         self._index = index = graph.edge_index(net, image=self._image_shape is not None)
-        palette, low, high, _ = graph.activation_scale(net, s.stepper.X)
+        palette, low, high = graph.activation_scale(net, s.stepper.X)
         self._fill_mapper.update(palette=palette, low=low, high=high)
         n_max = graph.span(net.sizes, self._image_shape)
         # One unit of y is about HEIGHT px / (n_max + 1.8); a node takes 75% of it.
@@ -260,7 +260,7 @@ class GraphView(Viewer):
     def _send(self, source, columns):
         # One update for all changed columns: BokehJS then redraws once.
         changed = {name: values for name, values in columns.items()
-                   if not _same(source.data.get(name), values)}
+                   if not graph.same_values(source.data.get(name), values)}
         if changed:
             source.data.update(changed)
 
@@ -291,8 +291,13 @@ class GraphView(Viewer):
         s = self.state
         width, height = graph.image_extent(s.network.sizes, self._image_shape)
         picture = np.flipud(np.asarray(s.stepper.X[s.example]).reshape(self._image_shape))
-        self.image.data = {"image": [picture], "x": [-width / 2], "y": [-height / 2],
-                           "dw": [width], "dh": [height]}
+        data = {"image": [picture], "x": [-width / 2], "y": [-height / 2], "dw": [width],
+                "dh": [height]}
+        # Sent only when it changes: a step or a training frame keeps the picture.
+        shown = self.image.data
+        if not (shown["image"] and graph.same_values(shown["image"][0].ravel(), picture.ravel())
+                and all(shown[k] == data[k] for k in ("x", "y", "dw", "dh"))):
+            self.image.data = data
 
     def _set_filters(self):
         """Hide the bias units and their edges when asked (the data stays)."""
@@ -331,11 +336,3 @@ class GraphView(Viewer):
 def _sub(j, i):
     """The subscript of Θ_ji: "12", or "12,3" when either index has two digits."""
     return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
-
-
-def _same(old, new) -> bool:
-    if old is None or len(old) != len(new):
-        return False
-    if isinstance(new, np.ndarray) and new.dtype.kind == "f":
-        return np.array_equal(np.asarray(old, dtype=float), new, equal_nan=True)
-    return list(old) == list(new)

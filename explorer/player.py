@@ -81,11 +81,11 @@ class Player(Viewer):
                             step=0.5, width=150)
         self.keyboard = KeyboardShortcuts(in_page=True)
         self._count = 0
-        # {id: engine Tape} of the tapes the page may be on: the one before, its tape, the
-        # one after; the last is the newest.
+        # {id: (stepper at its end, frame there)} of the tapes the page may be on: the one
+        # before, its tape, the one after; the last is the newest.
         self._tapes = {}
         # After the views (precedence 0) have drawn: the tape starts from what they show.
-        s.param.watch(self._send, ["stepped", "example", "learning_rate", "edges_by", "init"],
+        s.param.watch(self._send, ["stepped", "example", "learning_rate", "edges_by"],
                       precedence=1)
         s.param.watch(lambda e: self.buttons.param.update(speed=e.new), "speed")
         s.param.watch(lambda e: setattr(self.buttons, "playing", e.new), "playing")
@@ -103,15 +103,16 @@ class Player(Viewer):
         return {**self.graph.frame(stepper), "status": status_html(stepper),
                 "latex": equation_latex(stepper, self.state.example)}
 
-    def _record(self, stepper, back=None) -> dict:
+    def _record(self, stepper, back=None, first=None) -> dict:
         self._count += 1
-        page, tape = display_tape(stepper, self.frame, self._count, back=back)
-        self._tapes[self._count] = tape
+        page, end, last = display_tape(stepper, self.frame, self._count, back=back, first=first)
+        self._tapes[self._count] = (end, last)
         return page
 
     def _ahead(self) -> dict:
         """The tape after the newest one."""
-        return self._record(self._tapes[max(self._tapes)].end, back=True)
+        end, last = self._tapes[max(self._tapes)]
+        return self._record(end, back=True, first=last)
 
     def _send(self, *events):
         """A new tape from the stepper's point, and the one after it."""

@@ -20,9 +20,9 @@ A tape looks like::
 """
 from __future__ import annotations
 
-import numpy as np
-
 from engine.tape import record
+
+from .graph import same_values
 
 # Per-example iterations of big data sets are sent in pieces of this many steps.
 MAX_TAPE_STEPS = 60
@@ -35,32 +35,27 @@ def changes(before: dict, after: dict) -> dict:
     for key, value in after.items():
         old = before.get(key)
         if isinstance(value, dict):
-            inner = {k: v for k, v in value.items() if not _same(old.get(k) if old else None, v)}
+            inner = {k: v for k, v in value.items() if not same_values(old.get(k) if old else None, v)}
             if inner:
                 out[key] = inner
-        elif not _same(old, value):
+        elif not same_values(old, value):
             out[key] = value
     return out
 
 
-def _same(old, new) -> bool:
-    if isinstance(new, np.ndarray) or isinstance(old, np.ndarray):
-        return (isinstance(old, np.ndarray) and isinstance(new, np.ndarray)
-                and old.shape == new.shape and np.array_equal(old, new, equal_nan=True))
-    return old == new
-
-
 def display_tape(stepper, frame_of, tape_id: int, max_steps: int = MAX_TAPE_STEPS,
-                 back: bool | None = None):
-    """(the tape for the page, the engine's Tape) from the stepper's point on.
+                 back: bool | None = None, first: dict | None = None):
+    """(the tape for the page, the stepper at its end, the frame there) from the
+    stepper's point on.
 
-    The engine's Tape keeps the forked stepper at its end (``Tape.end``): the
-    next tape is recorded from there, with ``back=True`` (the page steps back
-    into the tape before it)."""
+    The stepper at the end is a fork (``engine.tape.Tape.end``): the next tape is
+    recorded from there, with ``back=True`` (the page steps back into the tape
+    before it) and ``first`` the frame at its end, which is then not worked out
+    again."""
     frames = []
-    tape = record(stepper, [], max_steps=max_steps,
+    tape = record(stepper, None, max_steps=max_steps,
                   observe=lambda twin: frames.append(frame_of(twin)))
-    first = frame_of(stepper)
+    first = frame_of(stepper) if first is None else first
     steps, before = [], first
     for taped, frame in zip(tape.steps, frames):
         steps.append({"at": [taped.iteration, taped.position], "frame": changes(before, frame)})
@@ -69,4 +64,4 @@ def display_tape(stepper, frame_of, tape_id: int, max_steps: int = MAX_TAPE_STEP
     return ({"id": tape_id, "origin": [stepper.iteration, stepper.position],
              "back": stepper.can_go_back if back is None else back, "first": first,
              "steps": steps, "ends": bool(steps) and end.iteration_complete, "error": tape.error},
-            tape)
+            end, before)

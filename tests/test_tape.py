@@ -91,3 +91,17 @@ def test_a_refused_update_ends_the_tape_before_it_with_the_message():
     with pytest.raises(ValueError, match="learning rate"):
         for _ in range(6):
             stepper.step()
+
+
+@pytest.mark.parametrize("mode", ["batch", "per_example"])
+def test_a_tape_without_examples_keeps_no_values_but_still_steps_and_observes(mode):
+    net, X, Y = PROBLEMS["xnor"]
+    stepper = Stepper(net, X, Y, mode=mode)
+    seen = []
+    tape = record(stepper, None, observe=lambda twin: seen.append((twin.iteration, twin.position)))
+    assert tape.start == {} and all(taped.values == {} for taped in tape.steps)
+    assert seen == [(t.iteration, t.position) for t in tape.steps]
+    assert len(seen) == stepper.steps_per_iteration and stepper.position == 0
+    stepped = Stepper(net, X, Y, mode=mode)
+    stepped.run_iteration()
+    assert_same(snapshot(tape.end, range(len(X))), snapshot(stepped, range(len(X))))
