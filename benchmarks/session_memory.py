@@ -80,7 +80,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
-from harness.browser import CHROMIUM_ARGS, chromium, free_port, panel_serve, served  # noqa: E402
+from harness.browser import (CHROMIUM_ARGS, SCRIPT_ERROR, chromium, free_port,  # noqa: E402
+                             panel_serve, served, tail)
 from harness.stats import median as _median  # noqa: E402
 
 CHROMIUM = chromium() or "/usr/bin/chromium"
@@ -228,7 +229,7 @@ class Server:
         return LOG_PATH.read_text(encoding="utf-8", errors="replace")
 
     def tail(self, n=40) -> str:
-        return "\n".join(self.log().splitlines()[-n:])
+        return tail(LOG_PATH, n)
 
     # ---- sessions, from the log
     def sessions(self) -> dict[str, int]:
@@ -239,7 +240,7 @@ class Server:
             "hook errors": len(re.findall(
                 r"on_session_destroyed callback .* failed|Failed to run session destroy hooks",
                 text)),
-            "script errors": text.count("Error running application handler"),
+            "script errors": text.count(SCRIPT_ERROR),
             "tracebacks": text.count("Traceback (most recent call last)"),
             # A write to a websocket the browser had just closed (logged with 2 tracebacks).
             "closed-socket writes": text.count("exception=WebSocketClosedError()"),

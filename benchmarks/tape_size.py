@@ -58,21 +58,16 @@ def plain(obj):
 
 def iteration_tapes(net: str, mode: str):
     """The tapes of the first iteration, and the whole frame after each step."""
-    from step_latency import network_for
+    from step_latency import build_explorer
 
-    from explorer.app_layout import Explorer
     from explorer.tapes import display_tape
 
-    stepper, preset = network_for(net)
-    explorer = Explorer(preset=preset or "xor")
-    if stepper is not None:
-        explorer.state.replace(stepper)
-    explorer.state.mode = mode
+    explorer = build_explorer(net, mode)
     frame_of = explorer.player.frame
     tapes, frames = [], []
     start = explorer.state.stepper
     while True:
-        page, tape = display_tape(start, frame_of, len(tapes) + 1, back=bool(tapes))
+        page, end, _ = display_tape(start, frame_of, len(tapes) + 1, back=bool(tapes))
         tapes.append(page)
         whole = dict(page["first"])
         for step in page["steps"]:
@@ -82,7 +77,7 @@ def iteration_tapes(net: str, mode: str):
         if page["ends"] or not page["steps"]:
             explorer.close()
             return tapes, frames
-        start = tape.end
+        start = end
 
 
 def main() -> None:

@@ -21,8 +21,3 @@ def quantile(values, q: float) -> float:
 
 def median(values) -> float:
     return quantile(values, 0.5)
-
-
-def quartiles(values) -> tuple[float, float, float]:
-    """(median, 25th, 75th percentile)."""
-    return median(values), quantile(values, 0.25), quantile(values, 0.75)
