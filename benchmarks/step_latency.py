@@ -281,8 +281,8 @@ def idle_rate(pid, seconds=1.0):
 
 
 def server_cpu_per_click(pid, action, clicks):
-    """Server CPU (ms) per click over ``action()``, less the idle rate."""
-    rate = idle_rate(pid)
+    """Server CPU (ms) per click over ``action()``, less the idle rate (over 2 s before)."""
+    rate = idle_rate(pid, seconds=2.0)
     c0, t0 = process_cpu_ms(pid), time.monotonic()
     action()
     time.sleep(0.5)
@@ -454,7 +454,10 @@ def report(nets, paced, finish, cpu_page, cpu_server, trivial, rapid, before, ar
           f"{median(page_all) / median(server_all):.2f} x a server step in this version "
           f"({median(server_all):.2f} ms, which also records two tapes)")
     cpu_ratio = None
-    if before is not None:
+    if before is not None and before <= 0:
+        print(f"'Next step' in {args.before}: no CPU measured above the idle rate "
+              "(a burst in the idle window); run again")
+    elif before is not None:
         # Like for like: the same clicks on the same case (xnor, batch) in both versions.
         page_xnor = median(cpu_page[("xnor", "batch")])
         cpu_ratio = page_xnor / before
