@@ -111,7 +111,7 @@ class GraphView(Viewer):
         p.grid.visible = False
         # The layer the last step worked on: a strip from x0 to x1, or none.
         self.band = ColumnDataSource(name="step_band", data={"x0": [], "x1": []})
-        p.vstrip(x0="x0", x1="x1", source=self.band, fill_color="#ffd92f", fill_alpha=0.3,
+        p.vstrip(x0="x0", x1="x1", source=self.band, fill_color="#ffd92f", fill_alpha=0.18,
                  line_alpha=0, level="overlay")
         self._fill_mapper = LinearColorMapper(name="fill_scale", palette=graph.SEQUENTIAL, low=0, high=1,
                                               nan_color=graph.NOT_COMPUTED)
