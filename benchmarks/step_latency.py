@@ -28,10 +28,10 @@ What is measured, in the page (``performance.now()``)
     ``delta_scale``, ``edge_scale``, ``step_band``; the trivial app: its source),
     and **frame**: until the browser has finished the frame in which Bokeh next
     painted the plot (named "graph" in both apps) after that change: a task posted
-    from Bokeh's paint, which runs once the frame's style, layout and commit are
-    done.  Click -> repainted frame, the headline number.  (Until 2026-12-02 this
-    was the animation-frame callback registered at the change, which runs before
-    Bokeh's paint, not after: Bokeh asks for its repaint a microtask later.)
+    from Bokeh's ``repainted`` signal, which runs once the frame's style, layout
+    and commit are done.  Click -> repainted frame, the headline number.  (An animation-frame
+    callback registered at the change would run before Bokeh's paint: Bokeh asks
+    for its repaint a microtask later.)
 
     paced    Reset (not timed), then Next every 600 ms through a whole iteration
              and 2 steps into the next (past the update, on the tape sent ahead),
@@ -180,52 +180,55 @@ FIND_BUTTONS_JS = """
 """
 
 # The button (by its text), the change signals of the watched models (by name), and
-# `afterPaint(f)`: f runs once the plot named "graph" has next been painted and the
-# browser has finished that frame (the rest of its animation-frame callbacks, style,
-# layout, the commit of the canvas to the compositor): a task posted from within
-# Bokeh's paint runs only after the frame's rendering.  It is posted "user-blocking",
-# which Chromium runs before timers and messages posted earlier: the explorer's texts
-# are drawn from a timer set in the same frame, after it, and must not count.
+# `afterPaint(f)`: f runs once Bokeh has next repainted the plot named "graph" (its
+# `repainted` signal, at the end of a paint that drew) and the browser has finished
+# that frame (the rest of its animation-frame callbacks, style, layout, the commit
+# of the canvas to the compositor): a task posted from within the paint runs only
+# after the frame's rendering.  It is posted "user-blocking", which Chromium runs
+# before timers and messages posted earlier: the explorer's texts are drawn from a
+# timer set in the same frame, after it, and must not count.  `stop()` lets go.
 _BUTTON_AND_SIGNALS = """
   const doc = Bokeh.documents[0]
   const button = window.__buttons[label]
   const signals = names.map((name) => doc.get_model_by_name(name)).filter((m) => m != null)
     .map((m) => m.properties.data ? m.properties.data.change : m.change)
-  const plot = Bokeh.index.find_one(doc.get_model_by_name("graph"))
-  if (plot.__waiting == null) {
-    plot.__waiting = []
-    const paint = plot.paint.bind(plot)
-    plot.paint = (...args) => {
-      const result = paint(...args)
-      for (const f of plot.__waiting.splice(0)) { scheduler.postTask(f, { priority: "user-blocking" }) }
-      return result
-    }
+  const graph = doc.get_model_by_name("graph")
+  if (graph == null) { throw new Error('no plot named "graph" in this page') }
+  const plot = Bokeh.index.find_one(graph)
+  let waiting = []
+  const onRepaint = () => {
+    for (const f of waiting.splice(0)) { scheduler.postTask(f, { priority: "user-blocking" }) }
   }
-  const afterPaint = (f) => plot.__waiting.push(f)
+  plot.repainted.connect(onRepaint)
+  const afterPaint = (f) => { waiting.push(f); return () => { waiting = waiting.filter((g) => g !== f) } }
+  const stop = () => { plot.repainted.disconnect(onRepaint); waiting = [] }
 """
 
 # Click a button (by its text) n times, `every` ms apart; for each click the time until
 # the first change of a watched model and until the frame that painted it had been drawn.
+# A click whose repaint has not come in 5 s keeps no frame (and its wait is dropped).
 CLICKS_JS = """
 async ([label, n, every, names]) => {""" + _BUTTON_AND_SIGNALS + """  const out = []
   for (let i = 0; i < n; i++) {
     const sample = {}
-    let painted
+    let painted, forget = null
     const done = new Promise((resolve) => { painted = resolve })
     const t0 = performance.now()
     const onChange = () => {
       if (sample.change != null) { return }
       sample.change = performance.now() - t0
-      afterPaint(() => { sample.frame = performance.now() - t0; painted() })
+      forget = afterPaint(() => { sample.frame = performance.now() - t0; painted() })
     }
     for (const s of signals) { s.connect(onChange) }
     button.click()
     await Promise.race([done, new Promise((r) => setTimeout(r, Math.max(every, 5000)))])
     for (const s of signals) { s.disconnect(onChange) }
+    if (forget != null) { forget() }
     out.push(sample)
     const wait = every - (performance.now() - t0)
     if (wait > 0) { await new Promise((r) => setTimeout(r, wait)) }
   }
+  stop()
   return out
 }
 """
@@ -252,6 +255,7 @@ async ([label, n, every, names]) => {""" + _BUTTON_AND_SIGNALS + """  const samp
   }
   await new Promise((r) => setTimeout(r, 2000))
   for (const s of signals) { s.disconnect(onChange) }
+  stop()
   return samples.map((s, i) => ({ frame: s.frame ?? null,
     late: s.frame == null || s.frame > (i + 1 < samples.length ? samples[i + 1].t0 - s.t0 : every) }))
 }
