@@ -16,8 +16,10 @@ each, measured), and a step repaints the plot.
 What most steps change (the nodes, their labels, the band of the layer) is drawn at
 Bokeh's "overlay" level, the edges below it: Bokeh keeps the two on separate canvases
 and repaints only the one whose renderers changed, so a forward or δ step does not
-draw the edges again (on 64-25-10 a repaint went from about 33 ms to 12 ms).  The band
-is therefore drawn over the edges, translucent, and under the nodes.
+draw the edges again, the slowest part of a repaint on a big net (README, "Benchmarks").
+So the band lies over the edges, the input picture and the failing edges, faintly,
+and under the nodes; and Bokeh does not clip the overlay to the plot's frame, so after
+a pan or zoom the nodes and labels may run into its margins.
 """
 from __future__ import annotations
 
