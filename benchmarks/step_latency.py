@@ -29,9 +29,9 @@ What is measured, in the page (``performance.now()``)
     and **frame**: until the browser has finished the frame in which Bokeh next
     painted the plot (named "graph" in both apps) after that change: a task posted
     from Bokeh's ``repainted`` signal, which runs once the frame's style, layout
-    and commit are done.  Click -> repainted frame, the headline number.  (An animation-frame
-    callback registered at the change would run before Bokeh's paint: Bokeh asks
-    for its repaint a microtask later.)
+    and commit are done.  Click -> repainted frame, the headline number.  (An
+    animation-frame callback registered at the change would run before Bokeh's
+    paint: Bokeh asks for its repaint a microtask later.)
 
     paced    Reset (not timed), then Next every 600 ms through a whole iteration
              and 2 steps into the next (past the update, on the tape sent ahead),
