@@ -1,6 +1,7 @@
 """TrainingView: train continuously, and watch J(Θ) and accuracy as it goes."""
 from __future__ import annotations
 
+import numpy as np
 import panel as pn
 import param
 from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d
@@ -13,6 +14,7 @@ from .entry import Clock, linked, on_click
 from .lazy import when_shown
 
 FRAME_MS = 66  # about 15 frames a second
+PADDING = 0.05  # of the span, on each side of the curve (as Bokeh's DataRange1d pads)
 
 
 class TrainingView(Viewer):
@@ -36,6 +38,7 @@ class TrainingView(Viewer):
         self.costs = ColumnDataSource(name="costs", data={"iteration": [], "J": []})
         self.metrics = ColumnDataSource(name="metrics", data={
             "iteration": [], "J_test": [], "acc_train": [], "acc_test": []})
+        self._extent = None  # (first, last iteration, lowest, lowest positive, highest J) drawn
         self._pane = pn.pane.Bokeh(self._figure(), sizing_mode="stretch_width", height=300)
         # Looked up at each tick, so that a benchmark may wrap trainer.poll to time it.
         self.clock = Clock(lambda: self.trainer.poll(), period=FRAME_MS)
@@ -53,7 +56,11 @@ class TrainingView(Viewer):
 
     # ---- plotting ---------------------------------------------------------------
     def _figure(self):
+        # The axes are fitted here, with the points they show (_fit), not by Bokeh's
+        # DataRange1d: that one is re-fitted during the page's paint, and the change
+        # asks for a second, full repaint of the figure: two paints per frame.
         p = figure(name="cost_curve", height=300, sizing_mode="stretch_width",
+                   x_range=Range1d(0, 1), y_range=Range1d(*self._y_bounds()),
                    y_axis_type="log" if self.log_scale else "linear", output_backend="canvas",
                    x_axis_label="iteration", y_axis_label="J(Θ)", tools="pan,wheel_zoom,reset,save",
                    toolbar_location="above")
@@ -80,6 +87,44 @@ class TrainingView(Viewer):
 
     def _rebuild_figure(self):
         self._pane.object = self._figure()
+        self._fit()
+
+    def _y_bounds(self):
+        """Where the J axis starts and ends with no points: a log axis needs > 0."""
+        return (0.1, 1) if self.log_scale else (0, 1)
+
+    def _take_in(self, iterations, *costs):
+        """Widen the extent of the points drawn by these (finite values only)."""
+        x = np.asarray(iterations, dtype=float)
+        J = np.concatenate([np.asarray(c, dtype=float) for c in costs])
+        J = J[np.isfinite(J)]
+        if not len(x) or not len(J):
+            return
+        new = (x.min(), x.max(), J.min(), J[J > 0].min() if (J > 0).any() else np.inf, J.max())
+        e = self._extent or new
+        self._extent = (min(e[0], new[0]), max(e[1], new[1]), min(e[2], new[2]),
+                        min(e[3], new[3]), max(e[4], new[4]))
+
+    def _fit(self):
+        """Fit both axes to the extent, padded; 'reset' in the toolbar comes back here."""
+        p = self._pane.object
+        if self._extent is None:
+            x0, x1 = 0, 1
+            y0, y1 = self._y_bounds()
+        else:
+            first, last, low, positive, high = self._extent
+            pad = max(last - first, 1) * PADDING
+            x0, x1 = first - pad, last + pad
+            if self.log_scale:  # padded by a ratio, as the axis is
+                low = positive if np.isfinite(positive) else 0.1
+                high = max(high, low)
+                ratio = max(high / low, 10 ** 0.1) ** PADDING
+                y0, y1 = low / ratio, high * ratio
+            else:
+                pad = ((high - low) or abs(high) or 1) * PADDING  # one value: still a span
+                y0, y1 = low - pad, high + pad
+        p.x_range.update(start=x0, end=x1, reset_start=x0, reset_end=x1)
+        p.y_range.update(start=y0, end=y1, reset_start=y0, reset_end=y1)
 
     @when_shown
     def _redraw(self, *events):
@@ -87,11 +132,16 @@ class TrainingView(Viewer):
         if not costs["J"] and not self.trainer.costs["J"]:
             self.costs.data = {"iteration": [], "J": []}
             self.metrics.data = {k: [] for k in self.metrics.data}
+            self._extent = None
+            self._fit()
             return
         if costs["J"]:
             self.costs.stream(costs)
+            self._take_in(costs["iteration"], costs["J"])
         if metrics["iteration"]:
             self.metrics.stream(metrics)
+            self._take_in(metrics["iteration"], metrics["J_test"])
+        self._fit()
 
     # ---- running ----------------------------------------------------------------
     def toggle(self):

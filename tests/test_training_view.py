@@ -1,0 +1,71 @@
+"""The cost curve's axes: fitted on the server, with the points they show.
+
+(Fitted in the page by Bokeh's DataRange1d, they were re-fitted during each
+paint, which asked for a second, full repaint of the figure every frame.)
+"""
+import time
+
+import numpy as np
+
+from explorer.state import ExplorerState
+from explorer.trainer import Trainer
+from explorer.training_view import PADDING, TrainingView
+
+
+def trained_view(preset="xor", polls=8, **state):
+    view = TrainingView(trainer=Trainer(state=ExplorerState(preset=preset, **state)))
+    trainer = view.trainer
+    trainer.start()
+    deadline = time.monotonic() + 30
+    while len(trainer.costs["J"]) < 50 or polls > 0:
+        assert time.monotonic() < deadline, "training never got going"
+        time.sleep(0.05)
+        trainer.poll()
+        polls -= 1
+    trainer.stop()
+    while trainer.running:
+        assert time.monotonic() < deadline, "the run never ended"
+        time.sleep(0.02)
+        trainer.poll()
+    return view
+
+
+def drawn(view):
+    """Every finite (iteration, J) the figure draws: training curve and test points."""
+    x = np.r_[view.costs.data["iteration"], view.metrics.data["iteration"]].astype(float)
+    J = np.r_[view.costs.data["J"], view.metrics.data["J_test"]].astype(float)
+    keep = np.isfinite(J)
+    return x[keep], J[keep]
+
+
+def test_the_axes_hold_every_point_drawn_with_a_margin_of_padding():
+    view = trained_view("circle", test_fraction=0.25)
+    x, J = drawn(view)
+    assert len(view.metrics.data["iteration"]) and np.isfinite(view.metrics.data["J_test"]).any()
+    fig = view._pane.object
+    xr, yr = fig.x_range, fig.y_range
+    x_pad, y_pad = (x.max() - x.min()) * PADDING, (J.max() - J.min()) * PADDING
+    np.testing.assert_allclose([xr.start, xr.end], [x.min() - x_pad, x.max() + x_pad])
+    np.testing.assert_allclose([yr.start, yr.end], [J.min() - y_pad, J.max() + y_pad])
+    # the toolbar's reset comes back to the fitted view, not to the empty one
+    assert (xr.reset_start, xr.reset_end, yr.reset_start, yr.reset_end) == \
+        (xr.start, xr.end, yr.start, yr.end)
+
+
+def test_on_a_log_scale_the_axis_starts_above_zero_and_holds_every_point():
+    view = trained_view()
+    view.log_scale = True
+    x, J = drawn(view)
+    yr = view._pane.object.y_range
+    assert 0 < yr.start < J.min() and yr.end > J.max()
+    ratio = (J.max() / J.min()) ** PADDING
+    np.testing.assert_allclose([yr.start, yr.end], [J.min() / ratio, J.max() * ratio])
+
+
+def test_a_new_network_empties_the_curve_and_its_axes():
+    view = trained_view()
+    view.trainer.state.preset = "and"
+    view._redraw()
+    fig = view._pane.object
+    assert view.costs.data["J"] == [] and view._extent is None
+    assert (fig.x_range.start, fig.x_range.end, fig.y_range.start, fig.y_range.end) == (0, 1, 0, 1)
