@@ -13,7 +13,7 @@ from .trainer import Trainer
 from .entry import Clock, linked, on_click
 from .lazy import when_shown
 
-FRAME_MS = 66  # about 15 frames a second
+FRAME_MS = 60  # about 16.7 frames a second: the page keeps up on the digits too
 PADDING = 0.05  # of the span, on each side of the curve (as Bokeh's DataRange1d pads)
 
 
