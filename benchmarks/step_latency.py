@@ -19,7 +19,11 @@ What runs
       setting, a file or a refused step (``ExplorerState.step()``: every view and
       new step tapes);
     * ``/trivial``: a button and a Bokeh plot of 3 points; a click makes the server
-      set the plot's ``ColumnDataSource`` (named "nodes") to new values.
+      set the plot's ``ColumnDataSource`` (named "nodes") to new values.  A second
+      button, "Step in the page", makes the same change in the page (no server,
+      ``{sync: false}`` as the player does): the floor under any step in the page,
+      mostly the wait for the browser's next frame (up to 16.7 ms at 60 Hz).  It is
+      printed for reference; the targets are against the server round trip.
     One headless Chromium (1280x800) opens a page per case.
 
 What is measured, in the page (``performance.now()``)
@@ -37,7 +41,8 @@ What is measured, in the page (``performance.now()``)
              and 2 steps into the next (past the update, on the tape sent ahead),
              each click timed and named by its step kind (engine.steps.schedule);
              then "Finish iteration" twice from the iteration's start (the second
-             on the tape sent ahead).  The trivial app: a click every 600 ms.
+             on the tape sent ahead).  The trivial app: a click every 600 ms, on
+             each of its buttons.
     rapid    Next every 150 ms for an iteration and 2 steps (per-example on the
              digits: 130 of its 8631 steps, over three pieces of the tape: 60 + 60 +
              10); a repaint that
@@ -150,7 +155,12 @@ def trivial_app():
     plot.scatter("x", "y", size=30, source=source, fill_color="navy", alpha="v")
     button = pn.widgets.Button(name="Next step", button_type="primary", width=140)
     on_click(button, lambda: source.data.update(v=list(rng.uniform(0.1, 1.0, 3))))
-    return pn.Column(button, pn.pane.Bokeh(plot))
+    # The floor: the same change made in the page, no server, as the player makes it.
+    in_page = pn.widgets.Button(name="Step in the page", width=140)
+    in_page.js_on_click(args={"source": source}, code="""
+      const v = source.data.v.map(() => 0.1 + 0.9 * Math.random())
+      source.setv({data: {...source.data, v}}, {sync: false})""")
+    return pn.Column(pn.Row(button, in_page), pn.pane.Bokeh(plot))
 
 
 def serve(port: int) -> None:
@@ -375,6 +385,7 @@ def run(args) -> int:
     cpu_page: dict = {}  # (net, mode) -> [server ms per page step]
     cpu_server: dict = {}
     trivial: list = []
+    floor: list = []     # the trivial app's change made in the page
     rapid: dict = {}
     log = Path(tempfile.gettempdir()) / "step-latency-server.log"
     with script_server(Path(__file__).resolve(), "trivial", log, with_process=True,
@@ -394,6 +405,7 @@ def run(args) -> int:
                     page = pages[case]
                     if case == "trivial":
                         trivial += [s.get("frame") for s in page.clicks("Next step", 20)]
+                        floor += [s.get("frame") for s in page.clicks("Step in the page", 20)]
                         continue
                     page.reset()
                     kinds = page.steps_per_iteration()
@@ -423,14 +435,16 @@ def run(args) -> int:
             before = before_step_py(args.before, context, rounds) if args.before else None
         finally:
             browser.close()
-    report(nets, paced, finish, cpu_page, cpu_server, trivial, rapid, before, args)
+    report(nets, paced, finish, cpu_page, cpu_server, trivial, floor, rapid, before, args)
     return 0
 
 
-def report(nets, paced, finish, cpu_page, cpu_server, trivial, rapid, before, args):
+def report(nets, paced, finish, cpu_page, cpu_server, trivial, floor, rapid, before, args):
     base = median(trivial)
     print()
     print(f"Trivial Panel app (a server round trip): click -> repainted frame {fmt(trivial)} ms")
+    print(f"The same change made in the page (no server; the floor of any step in the page: "
+          f"the wait for the next frame): {fmt(floor)} ms = {median(floor) / base:.2f}x")
     print()
     print("Paced clicks (600 ms apart): click -> repainted frame, median (p25-p75) ms; "
           "ratio = median / trivial's")
