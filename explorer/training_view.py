@@ -4,13 +4,14 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
+from bokeh.events import RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from .literal import literal
 from .trainer import Trainer
-from .entry import Clock, linked, on_click
+from .entry import Clock, entry, linked, on_click
 from .lazy import when_shown
 
 FRAME_MS = 60  # about 16.7 frames a second: the page keeps up on the digits too
@@ -39,6 +40,7 @@ class TrainingView(Viewer):
         self.metrics = ColumnDataSource(name="metrics", data={
             "iteration": [], "J_test": [], "acc_train": [], "acc_test": []})
         self._extent = None  # (first, last iteration, lowest, lowest positive, highest J) drawn
+        self._held = False   # the user has panned or zoomed: the axes stay where they put them
         self._pane = pn.pane.Bokeh(self._figure(), sizing_mode="stretch_width", height=300)
         # Looked up at each tick, so that a benchmark may wrap trainer.poll to time it.
         self.clock = Clock(lambda: self.trainer.poll(), period=FRAME_MS)
@@ -83,7 +85,17 @@ class TrainingView(Viewer):
         p.legend.label_text_font_size = "13px"
         p.legend.click_policy = "hide"
         p.xaxis.axis_label_text_font_size = p.yaxis.axis_label_text_font_size = "14px"
+        # A pan or zoom holds the axes where the user put them (as DataRange1d did);
+        # the toolbar's reset (which also moves them) lets them follow the curve again.
+        p.on_event(RangesUpdate, entry(lambda event: self._hold(True)))
+        p.on_event(Reset, entry(lambda event: self._hold(False)))
+        self._held = False
         return p
+
+    def _hold(self, held: bool):
+        self._held = held
+        if not held:
+            self._fit()
 
     def _rebuild_figure(self):
         self._pane.object = self._figure()
@@ -108,6 +120,8 @@ class TrainingView(Viewer):
     def _fit(self):
         """Fit both axes to the extent, padded; 'reset' in the toolbar comes back here."""
         p = self._pane.object
+        if self._held:
+            return
         if self._extent is None:
             x0, x1 = 0, 1
             y0, y1 = self._y_bounds()

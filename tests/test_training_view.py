@@ -6,19 +6,21 @@ paint, which asked for a second, full repaint of the figure every frame.)
 import time
 
 import numpy as np
+from bokeh.events import RangesUpdate, Reset
 
 from explorer.state import ExplorerState
 from explorer.trainer import Trainer
 from explorer.training_view import PADDING, TrainingView
 
 
-def trained_view(preset="xor", polls=8, **state):
-    view = TrainingView(trainer=Trainer(state=ExplorerState(preset=preset, **state)))
+def train(view, until, polls=8):
+    """Train, polling as the page's frame timer would, until ``until()`` after at least
+    ``polls`` polls; then pause and let the run end."""
     trainer = view.trainer
     trainer.start()
     deadline = time.monotonic() + 30
-    while len(trainer.costs["J"]) < 50 or polls > 0:
-        assert time.monotonic() < deadline, "training never got going"
+    while not until() or polls > 0:
+        assert time.monotonic() < deadline, "training never got that far"
         time.sleep(0.05)
         trainer.poll()
         polls -= 1
@@ -27,6 +29,11 @@ def trained_view(preset="xor", polls=8, **state):
         assert time.monotonic() < deadline, "the run never ended"
         time.sleep(0.02)
         trainer.poll()
+
+
+def trained_view(preset="xor", **state):
+    view = TrainingView(trainer=Trainer(state=ExplorerState(preset=preset, **state)))
+    train(view, lambda: len(view.trainer.costs["J"]) >= 50)
     return view
 
 
@@ -69,3 +76,17 @@ def test_a_new_network_empties_the_curve_and_its_axes():
     fig = view._pane.object
     assert view.costs.data["J"] == [] and view._extent is None
     assert (fig.x_range.start, fig.x_range.end, fig.y_range.start, fig.y_range.end) == (0, 1, 0, 1)
+
+
+def test_a_pan_or_zoom_holds_the_axes_until_the_toolbar_resets_them():
+    view = trained_view()
+    fig = view._pane.object
+    fitted = (fig.x_range.start, fig.x_range.end)
+    # what the page sends after a pan: the ranges it set, then the event
+    fig.x_range.update(start=10, end=20)
+    fig._trigger_event(RangesUpdate(fig, x0=10, x1=20, y0=0, y1=1))
+    train(view, lambda: view.trainer.costs["iteration"][-1] > fitted[1] + 10, polls=2)
+    assert (fig.x_range.start, fig.x_range.end) == (10, 20)
+    fig._trigger_event(Reset(fig))
+    last = max(view.costs.data["iteration"])
+    assert fig.x_range.start < 10 and fig.x_range.end >= last
