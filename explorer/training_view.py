@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
-from bokeh.events import RangesUpdate, Reset
+from bokeh.events import MouseWheel, PanStart, RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d
 from bokeh.plotting import figure
 from panel.viewable import Viewer
@@ -53,7 +53,8 @@ class TrainingView(Viewer):
 
     def __panel__(self):
         return pn.Column(
-            pn.Row(self.button, self.method, self.batch, self.split, self.log, self.progress),
+            pn.FlexBox(self.button, self.method, self.batch, self.split, self.log, self.progress,
+                       flex_wrap="wrap", align_items="end", sizing_mode="stretch_width"),
             self.status, self._pane, sizing_mode="stretch_width")
 
     # ---- plotting ---------------------------------------------------------------
@@ -87,7 +88,10 @@ class TrainingView(Viewer):
         p.xaxis.axis_label_text_font_size = p.yaxis.axis_label_text_font_size = "14px"
         # A pan or zoom holds the axes where the user put them (as DataRange1d did);
         # the toolbar's reset (which also moves them) lets them follow the curve again.
-        p.on_event(RangesUpdate, entry(lambda event: self._hold(True)))
+        # (From the first move on: fitted while the user drags, the view would jump back.)
+        hold = entry(lambda event: self._hold(True))
+        for moved in (PanStart, MouseWheel, RangesUpdate):
+            p.on_event(moved, hold)
         p.on_event(Reset, entry(lambda event: self._hold(False)))
         self._held = False
         return p
