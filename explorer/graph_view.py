@@ -8,10 +8,16 @@ step the graph in the page by replacing the same columns, by the same names:
 ``nodes``, ``edges``, ``delta_scale``, ``edge_scale`` and ``step_band``; the
 legend under it is a LiveHTML (live_html.py) the tape can set too.
 
-The plot holds only glyphs: its colour bars are HTML beside it (colour_bars.py),
-and its notes are text under it.  Bokeh 3.9 looks up the page's styles for every
-annotation at every repaint (a legend, a title, a box, a colour bar: about 1 ms
-each, measured), and a step repaints the plot.
+The plot holds glyphs and one annotation: its colour bars are HTML beside it
+(colour_bars.py), and its notes are text under it.  Bokeh 3.9 looks up the page's
+styles for every annotation at every repaint (a legend, a title, a box, a colour
+bar: about 1 ms each, measured), and a step repaints the plot.  The one annotation
+is the nodes' labels, a LabelSet: as a Text glyph they cost more, as Bokeh works
+out five views of every glyph renderer (the glyph, and its selected, unselected,
+muted and decimated looks) from the new data at each step.  Measured in one run
+(8454d9b, click to repainted frame): a forward step on xnor 11.6 -> 9.5 ms, on
+64-25-10 17.4 -> 11.2 ms; a cost step, which repaints the labels unchanged, 7.4 ->
+8.0 ms.
 
 What most steps change (the nodes, their labels, the band of the layer) is drawn at
 Bokeh's "overlay" level, the edges below it: Bokeh keeps the two on separate canvases
@@ -27,7 +33,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.models import (BooleanFilter, CDSView, ColumnDataSource, CustomJSHover,
-                          CustomJSTransform, HoverTool, LinearColorMapper, TapTool)
+                          CustomJSTransform, HoverTool, LabelSet, LinearColorMapper, TapTool)
 from bokeh.palettes import Greys256
 from bokeh.plotting import figure
 from bokeh.transform import transform
@@ -162,11 +168,12 @@ class GraphView(Viewer):
                                  fill_color=graph.BIAS_FILL, line_color="#333333", line_width=2,
                                  view=CDSView(filter=self._bias_filter), level="overlay")
         self._label = CustomJSTransform(args={"source": self.nodes}, v_func=_LABEL)
-        self._text_r = p.text("x", "y", text=transform("a", self._label), source=self.nodes,
-                              text_align="left", text_baseline="middle", x_offset="label_offset",
-                              text_font_size="14px", text_color="#111111",
-                              background_fill_color="white", background_fill_alpha=0.85, padding=1,
-                              level="overlay")
+        self._text_r = LabelSet(x="x", y="y", text=transform("a", self._label), source=self.nodes,
+                                text_align="left", text_baseline="middle", x_offset="label_offset",
+                                text_font_size="14px", text_color="#111111",
+                                background_fill_color="white", background_fill_alpha=0.85,
+                                level="overlay")
+        p.add_layout(self._text_r)
         value = CustomJSHover(code=_VALUE)
         p.add_tools(
             HoverTool(renderers=[self._node_r], tooltips=[
@@ -207,7 +214,7 @@ class GraphView(Viewer):
         self.figure.y_range.update(start=-top + 0.3, end=top + 0.7)
         # Labels shrink with the spacing between units, down to 10 px.
         unit_px = HEIGHT / (2 * top + 0.4)
-        self._text_r.glyph.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
+        self._text_r.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
         shown, total = len(index.layer), index.total
         self._edges_text = ("" if shown == total else
                             f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
