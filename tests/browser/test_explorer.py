@@ -70,7 +70,7 @@ def test_xnor_forward_pass_shows_the_engines_numbers(page, explorer_server):
     # The bias units are there, marked unit 0, with a = 1.
     bias = [a for l, u, a in zip(data["layer"], data["unit"], data["a"]) if u == 0]
     assert bias == [1, 1]
-    assert page.get_by_text("Forward, layer 3: z").first.is_visible()
+    expect(page.get_by_text("Forward, layer 3: z").first).to_be_visible(timeout=10000)
 
     # Another example: the fourth row of the truth table, x = (1, 1).
     page.locator("select").filter(has_text="4: x = (1, 1)").select_option(label="4: x = (1, 1), y = 1")
@@ -116,7 +116,7 @@ def test_changing_the_architecture_rebuilds_the_graph(page, explorer_server):
     assert units == {1: 2, 2: 3, 3: 2, 4: 1}
     edges = bokeh_data(page, "edges")
     assert len(edges["theta"]) == 3 * 3 + 2 * 4 + 1 * 3
-    assert page.get_by_text("Rebuilt the network (2-3-2-1)").first.is_visible()
+    expect(page.get_by_text("Rebuilt the network (2-3-2-1)").first).to_be_visible(timeout=10000)
 
 
 def test_an_invalid_setting_shows_an_error_and_keeps_the_network(page, explorer_server):
@@ -209,7 +209,7 @@ def test_editing_a_weight_marks_downstream_values_stale(page, explorer_server):
     data = wait_for(page, "nodes", lambda d: isnan_all(values(d, "a", 3)))
     assert not isnan_all(values(data, "a", 2))  # upstream of Θ^(2): kept
     assert isnan_all(values(data, "delta", 3))
-    assert page.get_by_text("stale").first.is_visible()
+    expect(page.get_by_text("stale").first).to_be_visible(timeout=10000)
     click(page, "Next step")  # recomputes layer 3 with the new weight
     p = presets.load("xnor")
     edited = p.network.with_weight(2, 1, 0, -5.0)

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 from conftest import bokeh_data, wait_for_bokeh_model
 from test_explorer import click, values
 
@@ -81,11 +82,11 @@ def test_stepping_forward_and_back_across_an_iteration_boundary(page, explorer_s
     engine = stepper("xnor", n + 2, mode)
     assert engine.iteration == 2
     expect_shows(page, engine)
-    assert page.get_by_text("iteration 2 · step 2/").first.is_visible()
+    expect(page.get_by_text("iteration 2 · step 2/").first).to_be_visible(timeout=10000)
     for _ in range(3):  # back across the update, into the iteration before
         click(page, "Previous step")
     expect_shows(page, stepper("xnor", n - 1, mode), example=3 if mode == "per_example" else 0)
-    assert page.get_by_text(f"iteration 1 · step {n - 1}/{n}").first.is_visible()
+    expect(page.get_by_text(f"iteration 1 · step {n - 1}/{n}").first).to_be_visible(timeout=10000)
     # and forward again, over the boundary a second time
     for _ in range(4):
         click(page, "Next step")
