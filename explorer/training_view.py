@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
-from bokeh.events import MouseWheel, PanStart, RangesUpdate, Reset
+from bokeh.events import PanStart, RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, HoverTool, LinearAxis, Range1d
 from bokeh.plotting import figure
 from panel.viewable import Viewer
@@ -14,7 +14,7 @@ from .trainer import Trainer
 from .entry import Clock, entry, linked, on_click
 from .lazy import when_shown
 
-FRAME_MS = 60  # about 16.7 frames a second: the page keeps up on the digits too
+FRAME_MS = 60  # at most 16.7 frames a second (a 66 ms timer could not reach the 15 targeted)
 PADDING = 0.05  # of the span, on each side of the curve (as Bokeh's DataRange1d pads)
 
 
@@ -68,8 +68,8 @@ class TrainingView(Viewer):
                    x_axis_label="iteration", y_axis_label="J(Θ)", tools="pan,wheel_zoom,reset,save",
                    toolbar_location="above")
         p.toolbar.autohide = True
-        p.line("iteration", "J", source=self.costs, line_width=2, color="#2166ac",
-               legend_label="J, training set")
+        training = p.line("iteration", "J", source=self.costs, line_width=2, color="#2166ac",
+                          legend_label="J, training set")
         p.scatter("iteration", "J_test", source=self.metrics, size=5, color="#d6604d",
                   legend_label="J, test set")
         p.line("iteration", "J_test", source=self.metrics, line_width=1.5, color="#d6604d",
@@ -80,23 +80,27 @@ class TrainingView(Viewer):
                color="#1b7837", line_width=2, legend_label="accuracy, training")
         p.line("iteration", "acc_test", source=self.metrics, y_range_name="accuracy",
                color="#762a83", line_width=2, line_dash="dotted", legend_label="accuracy, test")
-        p.add_tools(HoverTool(tooltips=[("iteration", "@iteration"), ("J", "@J{0.0000}")],
-                              mode="vline"))
+        p.add_tools(HoverTool(renderers=[training], mode="vline",
+                              tooltips=[("iteration", "@iteration"), ("J", "@J{0.0000}")]))
         p.legend.location = "top_right"
         p.legend.label_text_font_size = "13px"
         p.legend.click_policy = "hide"
         p.xaxis.axis_label_text_font_size = p.yaxis.axis_label_text_font_size = "14px"
         # A pan or zoom holds the axes where the user put them (as DataRange1d did);
         # the toolbar's reset (which also moves them) lets them follow the curve again.
-        # (From the first move on: fitted while the user drags, the view would jump back.)
-        hold = entry(lambda event: self._hold(True))
-        for moved in (PanStart, MouseWheel, RangesUpdate):
+        # A pan holds from its start: fitted while the user drags, the view would jump
+        # back.  A wheel zoom holds when it ends (RangesUpdate): the page sends a wheel
+        # event for any scroll over the plot, zooming or not.
+        hold = entry(lambda event: self._hold(event.model, True))
+        for moved in (PanStart, RangesUpdate):
             p.on_event(moved, hold)
-        p.on_event(Reset, entry(lambda event: self._hold(False)))
+        p.on_event(Reset, entry(lambda event: self._hold(event.model, False)))
         self._held = False
         return p
 
-    def _hold(self, held: bool):
+    def _hold(self, figure, held: bool):
+        if figure is not self._pane.object:
+            return  # a late event of the figure a log-scale switch replaced
         self._held = held
         if not held:
             self._fit()
@@ -110,7 +114,7 @@ class TrainingView(Viewer):
         return (0.1, 1) if self.log_scale else (0, 1)
 
     def _take_in(self, iterations, *costs):
-        """Widen the extent of the points drawn by these (finite values only)."""
+        """Widen the extent of the points drawn by these (the finite costs only)."""
         x = np.asarray(iterations, dtype=float)
         J = np.concatenate([np.asarray(c, dtype=float) for c in costs])
         J = J[np.isfinite(J)]
@@ -151,6 +155,7 @@ class TrainingView(Viewer):
             self.costs.data = {"iteration": [], "J": []}
             self.metrics.data = {k: [] for k in self.metrics.data}
             self._extent = None
+            self._held = False  # a new curve starts at iteration 0, wherever the user was
             self._fit()
             return
         if costs["J"]:

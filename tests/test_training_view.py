@@ -6,7 +6,7 @@ paint, which asked for a second, full repaint of the figure every frame.)
 import time
 
 import numpy as np
-from bokeh.events import RangesUpdate, Reset
+from bokeh.events import PanStart, RangesUpdate, Reset
 
 from explorer.state import ExplorerState
 from explorer.trainer import Trainer
@@ -60,7 +60,9 @@ def test_the_axes_hold_every_point_drawn_with_a_margin_of_padding():
 
 
 def test_on_a_log_scale_the_axis_starts_above_zero_and_holds_every_point():
-    view = trained_view()
+    view = TrainingView(trainer=Trainer(state=ExplorerState(preset="xor")))
+    J = view.trainer.costs["J"]
+    train(view, lambda: len(J) > 1 and max(J) / min(J) > 2)  # a span worth a log axis
     view.log_scale = True
     x, J = drawn(view)
     yr = view._pane.object.y_range
@@ -69,24 +71,48 @@ def test_on_a_log_scale_the_axis_starts_above_zero_and_holds_every_point():
     np.testing.assert_allclose([yr.start, yr.end], [J.min() / ratio, J.max() * ratio])
 
 
-def test_a_new_network_empties_the_curve_and_its_axes():
+def pan(fig, x0, x1):
+    """What the page sends for a pan: the ranges it moved, the pan's start and end."""
+    fig._trigger_event(PanStart(fig))
+    fig.x_range.update(start=x0, end=x1)
+    fig._trigger_event(RangesUpdate(fig, x0=x0, x1=x1, y0=0, y1=1))
+
+
+def reset(fig):
+    """What the page sends for the toolbar's reset: the ranges reset, then the event."""
+    fig._trigger_event(RangesUpdate(fig, x0=0, x1=1, y0=0, y1=1))
+    fig._trigger_event(Reset(fig))
+
+
+def test_a_new_network_empties_the_curve_and_its_axes_even_after_a_pan():
     view = trained_view()
+    pan(view._pane.object, 10, 20)
     view.trainer.state.preset = "and"
-    view._redraw()
     fig = view._pane.object
     assert view.costs.data["J"] == [] and view._extent is None
     assert (fig.x_range.start, fig.x_range.end, fig.y_range.start, fig.y_range.end) == (0, 1, 0, 1)
 
 
-def test_a_pan_or_zoom_holds_the_axes_until_the_toolbar_resets_them():
+def test_a_pan_holds_the_axes_until_the_toolbar_resets_them():
     view = trained_view()
     fig = view._pane.object
     fitted = (fig.x_range.start, fig.x_range.end)
-    # what the page sends after a pan: the ranges it set, then the event
-    fig.x_range.update(start=10, end=20)
-    fig._trigger_event(RangesUpdate(fig, x0=10, x1=20, y0=0, y1=1))
+    fig._trigger_event(PanStart(fig))  # held from the first move: no fit pulls it back
     train(view, lambda: view.trainer.costs["iteration"][-1] > fitted[1] + 10, polls=2)
+    assert (fig.x_range.start, fig.x_range.end) == fitted
+    pan(fig, 10, 20)
+    train(view, lambda: view.trainer.costs["iteration"][-1] > fitted[1] + 100, polls=2)
     assert (fig.x_range.start, fig.x_range.end) == (10, 20)
-    fig._trigger_event(Reset(fig))
+    reset(fig)
     last = max(view.costs.data["iteration"])
     assert fig.x_range.start < 10 and fig.x_range.end >= last
+
+
+def test_events_of_a_figure_no_longer_shown_are_ignored():
+    view = trained_view()
+    old = view._pane.object
+    view.log_scale = True  # a new figure
+    pan(old, 10, 20)  # the old one's wheel zoom ending late
+    train(view, lambda: len(view.trainer.costs["J"]) >= 100, polls=2)
+    new = view._pane.object
+    assert new is not old and new.x_range.end >= max(view.costs.data["iteration"])
