@@ -74,7 +74,7 @@ In-process (no browser, no server; run first, before the server starts)
     For each preset, ``explorer.app_layout.Explorer(preset=...)`` is built in this
     process and rendered into a bokeh ``Document`` (so Panel's panes and
     widgets have models to update, as in a session; nothing is sent), its
-    trainer is started and ``poll()`` is called every FRAME_MS (60 ms)
+    trainer is started and ``poll()`` is called every FRAME_MS
     for ``--inprocess-seconds`` s; each call is timed (wall and thread CPU).
     Every watcher on the ExplorerState and the Trainer is wrapped to time it,
     and so are ``Trainer.record_metrics`` and ``Stepper.jump``, giving a

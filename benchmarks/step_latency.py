@@ -142,7 +142,7 @@ def bench_app():
 def trivial_app():
     import numpy as np
     import panel as pn
-    from bokeh.models import ColumnDataSource
+    from bokeh.models import Button as BokehButton, ColumnDataSource, CustomJS
     from bokeh.plotting import figure
 
     from explorer.entry import on_click
@@ -156,11 +156,12 @@ def trivial_app():
     button = pn.widgets.Button(name="Next step", button_type="primary", width=140)
     on_click(button, lambda: source.data.update(v=list(rng.uniform(0.1, 1.0, 3))))
     # The floor: the same change made in the page, no server, as the player makes it.
-    in_page = pn.widgets.Button(name="Step in the page", width=140)
-    in_page.js_on_click(args={"source": source}, code="""
+    # A bare Bokeh button: with no Python callback its clicks are not sent to the server.
+    in_page = BokehButton(label="Step in the page", width=140)
+    in_page.js_on_click(CustomJS(args={"source": source}, code="""
       const v = source.data.v.map(() => 0.1 + 0.9 * Math.random())
-      source.setv({data: {...source.data, v}}, {sync: false})""")
-    return pn.Column(pn.Row(button, in_page), pn.pane.Bokeh(plot))
+      source.setv({data: {...source.data, v}}, {sync: false})"""))
+    return pn.Column(pn.Row(button, pn.pane.Bokeh(in_page)), pn.pane.Bokeh(plot))
 
 
 def serve(port: int) -> None:
