@@ -14,8 +14,8 @@ styles for every annotation at every repaint (a legend, a title, a box, a colour
 bar: about 1 ms each, measured), and a step repaints the plot.  The one annotation
 is the nodes' labels, a LabelSet: as a Text glyph they cost more, as Bokeh works
 out five views of every glyph renderer (the glyph, and its selected, unselected,
-muted and decimated looks) from the new data at each step.  Measured in one run
-(8454d9b, click to repainted frame): a forward step on xnor 11.6 -> 9.5 ms, on
+muted and decimated looks) from the new data at each step.  Measured against the
+Text glyph in one run (click to repainted frame): a forward step on xnor 11.6 -> 9.5 ms, on
 64-25-10 17.4 -> 11.2 ms; a cost step, which repaints the labels unchanged, 7.4 ->
 8.0 ms.
 

@@ -98,8 +98,8 @@ class TrainingView(Viewer):
         self._held = False
         return p
 
-    def _hold(self, figure, held: bool):
-        if figure is not self._pane.object:
+    def _hold(self, fig, held: bool):
+        if fig is not self._pane.object:
             return  # a late event of the figure a log-scale switch replaced
         self._held = held
         if not held:
