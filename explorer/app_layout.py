@@ -40,10 +40,12 @@ class Explorer(Viewer):
 
     state = param.ClassSelector(class_=ExplorerState)
 
-    def __init__(self, preset: str | None = None, **params):
+    def __init__(self, preset: str | None = None, budget=None, **params):
+        """``budget``: the most the session may hold (budget.py; by default its defaults)."""
         if "state" not in params:
             # Presets are read-only and the same for every session: build each once.
-            params["state"] = ExplorerState(preset=preset, load_preset=pn.cache(presets.load))
+            params["state"] = ExplorerState(preset=preset, load_preset=pn.cache(presets.load),
+                                            budget=budget)
         super().__init__(**params)
         s = self.state
         self.graph = GraphView(state=s)

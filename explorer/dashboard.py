@@ -14,7 +14,7 @@ from .links import KEYS, apply_link, query_from_state, settings_from_query
 CSS = assets.path("explorer.css")
 
 
-def create_app(preset: str | None = None, explorer: Explorer | None = None):
+def create_app(preset: str | None = None, explorer: Explorer | None = None, budget=None):
     """The dashboard for one session.
 
     The URL's query (``?preset=xnor&hidden=4,3&alpha=0.5…``, see links.py)
@@ -22,11 +22,12 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None):
     the defaults, with a notification saying which.  The URL then follows
     every change of setting, so it is always a link to what is on screen.
     ``explorer`` lets a caller (a benchmark, a test) hand in its own Explorer.
+    ``budget`` is what the session may hold (budget.py): the server's, or the defaults.
     """
     pn.extension("katex", "tabulator", notifications=True)
     settings, problems = settings_from_query(pn.state.session_args or {})
     if explorer is None:
-        explorer = Explorer(preset=settings.pop("preset", None) or preset)
+        explorer = Explorer(preset=settings.pop("preset", None) or preset, budget=budget)
     apply_link(explorer.state, settings, problems)
     template = pn.template.BootstrapTemplate(
         title="Backprop Explorer",

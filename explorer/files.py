@@ -44,7 +44,9 @@ def load_session(state, data: bytes, filename: str = "session.json") -> bool:
     """A whole session from a JSON file saved by ``save_session``."""
     def build():
         loaded = io.state_from_json(data)
-        return loaded, io.restore_stepper(loaded)
+        stepper = io.restore_stepper(loaded)
+        state.budget.check(stepper.network.sizes, stepper.m)
+        return loaded, stepper
     result = _read(state, build, filename)
     if result is None:
         return False
@@ -90,8 +92,10 @@ def load_data(state, data: bytes, filename: str = "data.csv") -> bool:
     if result is None:
         return False
     X, Y = result
-    stepper = _read(state, lambda: Stepper(net, X, Y, learning_rate=state.learning_rate,
-                                           mode=state.mode), filename)
+    def build():
+        state.budget.check(net.sizes, len(X))
+        return Stepper(net, X, Y, learning_rate=state.learning_rate, mode=state.mode)
+    stepper = _read(state, build, filename)
     if stepper is None:
         return False
     state.replace(stepper, None, None, f"Loaded {stepper.m} examples from {filename} (no test "

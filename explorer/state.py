@@ -35,6 +35,8 @@ from engine.losses import LOSSES
 from engine.network import INITS
 from engine.stepper import MODES
 
+from .budget import Budget
+
 # Settings that keep Θ's shapes: changing one carries the current weights over.
 _KEEP_WEIGHTS = ("hidden", "output", "loss", "lam")
 # Settings that draw new weights.
@@ -99,10 +101,13 @@ class ExplorerState(param.Parameterized):
     notice = param.Tuple(default=(0, "info", ""), length=3,
                          doc="(counter, 'info' | 'success' | 'error', text) of the latest message")
 
-    def __init__(self, preset: str | None = None, load_preset=presets.load, **params):
-        """``load_preset(name)`` builds a Preset; the app passes a cached one."""
+    def __init__(self, preset: str | None = None, load_preset=presets.load,
+                 budget: Budget | None = None, **params):
+        """``load_preset(name)`` builds a Preset; the app passes a cached one.  ``budget``:
+        the most this session may hold (budget.py; the defaults unless the server says)."""
         super().__init__(**params)
         self._load = load_preset
+        self.budget = budget or Budget()
         self._matching = False
         self._count = 0
         try:
@@ -225,6 +230,8 @@ class ExplorerState(param.Parameterized):
         from the data).  The example shown stays when the data does."""
         net = stepper.network
         old = self.stepper
+        # Undo history gets what the budget leaves of the session's memory.
+        stepper.max_history_bytes = self.budget.history_bytes(net.sizes, stepper.m)
         same_data = (old is not None and old.X.shape == stepper.X.shape
                      and np.array_equal(old.X, stepper.X))
         if test_fraction is None:
@@ -267,6 +274,7 @@ class ExplorerState(param.Parameterized):
         m = len(preset.X) + (0 if X_test is None else len(X_test))
         fraction = len(X_test) / m if X_test is not None else 0.2 if m >= 50 else 0.0
         X, Y, X_test, Y_test = self._split(preset, fraction)
+        self.budget.check(preset.network.sizes, len(X))
         stepper = Stepper(preset.network, X, Y, learning_rate=preset.learning_rate,
                           mode=preset.mode)
         Y_test = self._test_targets(stepper, X_test, Y_test)
@@ -315,6 +323,7 @@ class ExplorerState(param.Parameterized):
         if not new_weights and not set(changed) & set(_NEW_WEIGHTS):
             return current.with_settings(**settings), "kept the current weights", False
         sizes = [current.sizes[0], *parse_hidden_layers(self.hidden_layers), current.sizes[-1]]
+        self.budget.check(sizes, self.stepper.m)  # before a network too big is built
         net = Network(sizes, init=self.init, seed=self.seed, **settings)
         return net, f"new {self.init} weights (seed {self.seed})", True
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = {"state", "files", "links", "trainer", "training_pool", "checker", "graph", "plane",
+MODEL = {"state", "budget", "files", "links", "trainer", "training_pool", "checker", "graph", "plane",
          "equations", "literal", "lazy", "status", "tapes"}
 APP = {"app_layout", "dashboard", "app", "cli"}
 VIEWS = {p.stem for p in (ROOT / "explorer").glob("*.py")} - MODEL - APP - {"__init__"}
