@@ -3,5 +3,5 @@ import panel as pn
 
 from explorer.dashboard import create_app
 
-pn.extension("katex", "tabulator", notifications=True)
+pn.extension("katex", "tabulator", notifications=True, reconnect=True)
 create_app().servable()

@@ -1,32 +1,108 @@
-"""`backprop-explorer`: serve the dashboard (the same app as explorer/app.py)."""
+"""`backprop-explorer`: serve the dashboard (the same app as explorer/app.py).
+
+Alone it serves this machine only (localhost).  ``--classroom`` serves a class:
+every interface, the students' link and its QR code printed, and a projector
+page at ``/classroom`` (serving.py, classroom.py).  Every session gets the
+server's budget (budget.py); ``--max-sessions`` caps how many are open.
+"""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from engine import presets
 
+from .budget import DEFAULT_MAX_PARAMS, DEFAULT_MAX_SESSION_MB, Budget
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
+DEFAULT_MAX_SESSIONS = 40            # a class of 30, the teacher, and some to spare
+CHECK_UNUSED_MS = 10_000             # how often closed pages' sessions are looked for
+# A closed page's session is kept this long: Panel's reconnect (1, 2, 4 … 32 s apart)
+# finds it still there after a Wi-Fi drop of a minute.
+UNUSED_LIFETIME_MS = 120_000
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
         prog="backprop-explorer",
         description="Serve Backprop Explorer: step forward and back propagation one layer at a time.")
-    parser.add_argument("--port", type=int, default=5006, help="port to serve on (default 5006)")
-    parser.add_argument("--show", action="store_true", help="open the app in a web browser")
-    parser.add_argument("--preset", default="xnor", choices=list(presets.names()),
-                        help="preset to start with (a ?preset=<name> URL still wins)")
-    args = parser.parse_args(argv)
+    p.add_argument("--port", type=int, default=5006, help="port to serve on (default 5006)")
+    p.add_argument("--show", action="store_true", help="open the app in a web browser")
+    p.add_argument("--preset", default="xnor", choices=list(presets.names()),
+                   help="preset to start with (a ?preset=<name> URL still wins)")
+    room = p.add_argument_group("serving a class")
+    room.add_argument("--classroom", action="store_true",
+                      help="serve the students on this machine's network: listen on every "
+                           "interface, print their link and its QR code, and serve a page for "
+                           "the projector at /classroom")
+    room.add_argument("--allow-origin", action="append", default=[], metavar="HOST[:PORT]",
+                      help="also accept pages served under this name, e.g. a proxy in front of "
+                           "this server (repeatable; a HOST alone means port 80, or https)")
+    room.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS,
+                      help="student pages open at once; beyond it a page says the class is "
+                           f"full (default {DEFAULT_MAX_SESSIONS})")
+    room.add_argument("--max-params", type=int, default=DEFAULT_MAX_PARAMS,
+                      help="most weights one session's network may have "
+                           f"(default {DEFAULT_MAX_PARAMS:,})")
+    room.add_argument("--max-session-mb", type=float, default=DEFAULT_MAX_SESSION_MB,
+                      help="most memory one session's data, values and undo history may take, "
+                           f"in MB (default {DEFAULT_MAX_SESSION_MB})")
+    room.add_argument("--admin", action="store_true",
+                      help="serve Panel's admin page at /admin (sessions, memory, logs); "
+                           "anyone who can open the app can open it too")
+    room.add_argument("--check-unused-sessions", type=int, default=CHECK_UNUSED_MS, metavar="MS",
+                      help="how often to look for sessions whose page has closed "
+                           f"(default {CHECK_UNUSED_MS} ms)")
+    room.add_argument("--unused-session-lifetime", type=int, default=UNUSED_LIFETIME_MS,
+                      metavar="MS", help="how long a closed page's session is kept, so that a "
+                                         "page that lost its connection gets it back "
+                                         f"(default {UNUSED_LIFETIME_MS} ms)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    from .serving import Roster, allowed_origins, qr_text, student_url
+    try:
+        budget = Budget(max_params=args.max_params, max_session_mb=args.max_session_mb)
+        origins = allowed_origins(args.port, args.classroom, args.allow_origin)
+        if args.max_sessions < 1:
+            raise ValueError(f"--max-sessions must be at least 1, got {args.max_sessions}.")
+    except ValueError as error:
+        print(f"backprop-explorer: {error}", file=sys.stderr)
+        return 2
+    roster = Roster(limit=args.max_sessions)
 
     import panel as pn
 
+    from .classroom import classroom_page, full_page
     from .dashboard import create_app
 
-    print(f"Backprop Explorer on http://localhost:{args.port}/app  (Ctrl+C stops it)", flush=True)
     def app():  # Panel serves a plain function per session (it shows a partial's repr)
-        return create_app(preset=args.preset)
+        if not roster.join():
+            return full_page(roster)
+        pn.state.on_session_destroyed(lambda context: roster.leave())
+        return create_app(preset=args.preset, budget=budget)
 
-    pn.serve({"app": app}, port=args.port,
-             show=args.show, title="Backprop Explorer",
-             websocket_origin=[f"localhost:{args.port}", f"127.0.0.1:{args.port}"])
+    pages = {"app": app}
+    if args.classroom:
+        url = student_url(args.port)
+        pages["classroom"] = lambda: classroom_page(url, roster)
+        print(f"Backprop Explorer for a class (Ctrl+C stops it)\n\n  Students: {url}\n",
+              flush=True)
+        print(qr_text(url), flush=True)
+        print(f"  Projector: http://localhost:{args.port}/classroom (the QR code, the link, "
+              f"who is connected)", flush=True)
+    else:
+        print(f"Backprop Explorer on http://localhost:{args.port}/app  (Ctrl+C stops it)",
+              flush=True)
+    print(f"  Pages accepted from: {', '.join(origins)}", flush=True)
+    print(f"  Each session: at most {budget.max_params:,} weights and "
+          f"{budget.max_session_mb:g} MB; at most {roster.limit} sessions", flush=True)
+    pn.serve(pages, port=args.port, address="0.0.0.0" if args.classroom else "localhost",
+             show=args.show, title="Backprop Explorer", websocket_origin=origins,
+             admin=args.admin, warm=True,
+             check_unused_sessions_milliseconds=args.check_unused_sessions,
+             unused_session_lifetime_milliseconds=args.unused_session_lifetime)
     return 0
 
 

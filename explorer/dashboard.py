@@ -24,7 +24,7 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None, budg
     ``explorer`` lets a caller (a benchmark, a test) hand in its own Explorer.
     ``budget`` is what the session may hold (budget.py): the server's, or the defaults.
     """
-    pn.extension("katex", "tabulator", notifications=True)
+    pn.extension("katex", "tabulator", notifications=True, reconnect=True)
     settings, problems = settings_from_query(pn.state.session_args or {})
     if explorer is None:
         explorer = Explorer(preset=settings.pop("preset", None) or preset, budget=budget)

@@ -1,0 +1,137 @@
+"""Serving the explorer to a class: addresses, origins, the QR code, who is connected.
+
+``backprop-explorer --classroom`` listens on every interface, so students on
+the same network open ``http://<this machine's address>:PORT/app``.  The page's
+websocket is accepted only when the page came from one of this machine's own
+names on that port (its LAN addresses, its host name, localhost, 127.0.0.1)
+or from a name given with ``--allow-origin`` (a proxy in front of it): a page
+on another site cannot drive a student's session.  Bokeh checks the Origin
+header; this module only works out the list.
+
+``Roster`` counts the student sessions open on this server, for the projector
+page (classroom.py) and for ``--max-sessions``.  One exists per server,
+made by the command line (cli.py) and handed to the pages it serves.
+"""
+from __future__ import annotations
+
+import io
+import ipaddress
+import socket
+import threading
+from dataclasses import dataclass
+
+import psutil
+import segno
+
+# Interfaces that are not the class's network: containers', VMs' and VPN tunnels'.
+_VIRTUAL = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "lxc", "tun", "tap", "wg")
+
+
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses that others on its networks can reach: interfaces that
+    are up, not loopback, not link-local, not a container's or VM's bridge."""
+    stats = psutil.net_if_stats()
+    found = []
+    for name, addresses in psutil.net_if_addrs().items():
+        if not stats.get(name) or not stats[name].isup or name.lower().startswith(_VIRTUAL):
+            continue
+        for address in addresses:
+            if address.family != socket.AF_INET:
+                continue
+            ip = ipaddress.ip_address(address.address)
+            if not (ip.is_loopback or ip.is_link_local or ip.is_unspecified):
+                found.append(address.address)
+    return found
+
+
+def host_names() -> list[str]:
+    """Names this machine answers to, besides its addresses: its host name (and its fully
+    qualified one, and the ``.local`` one that mDNS gives most laptops)."""
+    names = []
+    for name in (socket.gethostname(), socket.getfqdn()):
+        name = name.strip().lower()
+        if name and name not in ("localhost", "localhost.localdomain") and name not in names:
+            names.append(name)
+    if names and "." not in names[0]:
+        names.append(f"{names[0]}.local")
+    return names
+
+
+def origin(text: str) -> str:
+    """``--allow-origin`` as Bokeh matches it: HOST:PORT as given; a bare HOST is port 80,
+    which is what Bokeh takes for an Origin with no port (http:// or https://)."""
+    text = text.strip()
+    for prefix in ("http://", "https://"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix):]
+    text = text.rstrip("/")
+    if not text or "/" in text or " " in text:
+        raise ValueError(f"--allow-origin takes HOST or HOST:PORT, e.g. school.example:443; "
+                         f"got {text!r}.")
+    host, _, port = text.partition(":")
+    if port and not port.isdigit():
+        raise ValueError(f"--allow-origin {text!r}: the port must be a number.")
+    return text if port else f"{host}:80"
+
+
+def allowed_origins(port: int, classroom: bool, extra=(), addresses=None, names=None) -> list[str]:
+    """The Origins whose pages may open a websocket: localhost and 127.0.0.1 on ``port``;
+    with ``classroom``, also this machine's LAN addresses and names on it; then ``extra``
+    (``--allow-origin``)."""
+    hosts = ["localhost", "127.0.0.1"]
+    if classroom:
+        hosts += (lan_addresses() if addresses is None else list(addresses))
+        hosts += (host_names() if names is None else list(names))
+    out = []
+    for entry in [f"{host}:{port}" for host in hosts] + [origin(e) for e in extra]:
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
+def student_url(port: int, addresses=None) -> str:
+    """The link students open: the first LAN address (private ones first), else the host
+    name."""
+    addresses = lan_addresses() if addresses is None else list(addresses)
+    addresses.sort(key=lambda a: not ipaddress.ip_address(a).is_private)
+    host = addresses[0] if addresses else (host_names() or ["localhost"])[0]
+    return f"http://{host}:{port}/app"
+
+
+def qr(url: str) -> segno.QRCode:
+    """The QR code of ``url`` (error correction M: readable off a projector at an angle)."""
+    return segno.make(url, error="m", micro=False)
+
+
+def qr_text(url: str) -> str:
+    """The QR code for a terminal, two rows of modules a line."""
+    out = io.StringIO()
+    qr(url).terminal(out=out, compact=True)
+    return out.getvalue()
+
+
+@dataclass
+class Roster:
+    """The student sessions open on this server, and how many may be (``limit``; None: no
+    limit).  ``join`` and ``leave`` run on the server's thread; the lock is for readers."""
+    limit: int | None = None
+
+    def __post_init__(self):
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def join(self) -> bool:
+        """Take a place; False when the class is full."""
+        with self._lock:
+            if self.limit is not None and self._count >= self.limit:
+                return False
+            self._count += 1
+            return True
+
+    def leave(self):
+        with self._lock:
+            self._count = max(0, self._count - 1)

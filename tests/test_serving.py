@@ -1,0 +1,111 @@
+"""Serving a class (explorer/serving.py, explorer/cli.py): which pages may connect, the
+students' link and its QR code, the roster of sessions.  The served checks (a real
+server, websockets, the projector page in Chromium) are in tests/browser/test_classroom.py."""
+import socket
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import zxingcpp
+
+from explorer import cli, serving
+from explorer.serving import Roster, allowed_origins, origin, qr_text, student_url
+
+
+def decode_terminal_qr(text: str) -> str:
+    """Read a QR code printed with half blocks (two module rows a line: █ both light,
+    ' ' both dark, ▀ light over dark, ▄ dark over light) with zxing-cpp, an independent
+    decoder."""
+    top = {"█": 1, " ": 0, "▀": 1, "▄": 0}
+    bottom = {"█": 1, " ": 0, "▀": 0, "▄": 1}
+    rows = []
+    for line in text.splitlines():
+        if not line.strip("\n"):
+            continue
+        rows.append([top[c] for c in line])
+        rows.append([bottom[c] for c in line])
+    width = max(map(len, rows))
+    matrix = np.array([r + [1] * (width - len(r)) for r in rows], dtype=np.uint8) * 255
+    image = np.kron(matrix, np.ones((8, 8), dtype=np.uint8))  # 8 px a module
+    found = zxingcpp.read_barcodes(image)
+    assert found, "zxing found no QR code in the printed text"
+    return found[0].text
+
+
+def fake_interfaces(monkeypatch, interfaces):
+    """psutil's view of the machine: {name: (is up, [(family, address)])}."""
+    addrs = {name: [SimpleNamespace(family=f, address=a) for f, a in entries]
+             for name, (_, entries) in interfaces.items()}
+    stats = {name: SimpleNamespace(isup=up) for name, (up, _) in interfaces.items()}
+    monkeypatch.setattr(serving.psutil, "net_if_addrs", lambda: addrs)
+    monkeypatch.setattr(serving.psutil, "net_if_stats", lambda: stats)
+
+
+def test_lan_addresses_are_the_ipv4_addresses_of_real_interfaces_that_are_up(monkeypatch):
+    fake_interfaces(monkeypatch, {
+        "lo": (True, [(socket.AF_INET, "127.0.0.1")]),
+        "wlan0": (True, [(socket.AF_INET, "192.168.1.20"), (socket.AF_INET6, "fe80::1")]),
+        "eth1": (True, [(socket.AF_INET, "169.254.3.4")]),  # link-local: no DHCP answered
+        "eth2": (False, [(socket.AF_INET, "10.0.0.5")]),    # cable out
+        "docker0": (True, [(socket.AF_INET, "172.17.0.1")]),
+        "en0": (True, [(socket.AF_INET, "10.1.2.3")]),
+    })
+    assert serving.lan_addresses() == ["192.168.1.20", "10.1.2.3"]
+
+
+def test_alone_only_this_machines_own_pages_may_connect():
+    assert allowed_origins(5006, classroom=False) == ["localhost:5006", "127.0.0.1:5006"]
+
+
+def test_a_class_adds_the_lan_addresses_and_names_on_that_port_and_nothing_else():
+    got = allowed_origins(5006, classroom=True, addresses=["192.168.1.20"],
+                          names=["teacher-pc", "teacher-pc.local"])
+    assert got == ["localhost:5006", "127.0.0.1:5006", "192.168.1.20:5006", "teacher-pc:5006",
+                   "teacher-pc.local:5006"]
+
+
+@pytest.mark.parametrize("given, allowed", [
+    ("school.example", "school.example:80"),  # Bokeh reads an Origin with no port as :80
+    ("https://school.example/", "school.example:80"),
+    ("proxy.lan:8443", "proxy.lan:8443"),
+    ("http://10.0.0.2:9000", "10.0.0.2:9000")])
+def test_allow_origin_adds_a_name_as_bokeh_matches_it(given, allowed):
+    assert origin(given) == allowed
+    assert allowed_origins(5006, False, [given])[-1] == allowed
+
+
+@pytest.mark.parametrize("given, words", [
+    ("", "HOST or HOST:PORT"), ("a b", "HOST or HOST:PORT"), ("host/path", "HOST or HOST:PORT"),
+    ("host:web", "the port must be a number")])
+def test_a_malformed_allow_origin_is_refused(given, words):
+    with pytest.raises(ValueError, match=words):
+        origin(given)
+
+
+def test_the_students_link_prefers_a_private_address():
+    assert student_url(5006, ["81.2.69.160", "192.168.1.20"])  # strings only: no traffic == "http://192.168.1.20:5006/app"
+
+
+def test_the_terminal_qr_code_reads_back_as_the_link():
+    url = "http://192.168.1.20:5006/app"
+    assert decode_terminal_qr(qr_text(url)) == url
+
+
+def test_the_roster_counts_places_and_refuses_past_its_limit():
+    roster = Roster(limit=2)
+    assert roster.join() and roster.join() and not roster.join()
+    assert roster.count == 2
+    roster.leave()
+    assert roster.join() and roster.count == 2
+    roster.leave(), roster.leave(), roster.leave()
+    assert roster.count == 0
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--allow-origin", "a b"], "--allow-origin takes HOST or HOST:PORT"),
+    (["--max-params", "0"], "--max-params must be at least 1"),
+    (["--max-session-mb", "0"], "--max-session-mb must be greater than 0"),
+    (["--max-sessions", "0"], "--max-sessions must be at least 1")])
+def test_the_command_line_refuses_bad_options_before_serving(args, words, capsys):
+    assert cli.main(args) == 2
+    assert words in capsys.readouterr().err
