@@ -76,6 +76,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 from harness.browser import (CHROMIUM_ARGS, chromium, free_port, panel_serve,  # noqa: E402
                              process_cpu_ms, script_server, served, serving)
+from harness.clicks import (BUTTON_AND_SIGNALS, CLICKS_JS, FIND_BUTTONS_JS,  # noqa: E402
+                            GRAPH_MODELS)
 from harness.stats import median, quantile  # noqa: E402
 
 CHROMIUM = chromium() or "/usr/bin/chromium"
@@ -89,7 +91,6 @@ RAPID = [("xnor", "batch"), ("xnor", "per_example"), ("digits", "batch"),
          ("digits", "per_example")]
 M_EXAMPLES = 4
 PACED_MS, RAPID_MS = 600, 150
-GRAPH_MODELS = ["nodes", "edges", "delta_scale", "edge_scale", "step_band"]
 
 
 # =============================================================== the served apps
@@ -176,77 +177,9 @@ def serve(port: int) -> None:
 
 
 # ================================================================ the browser side
-FIND_BUTTONS_JS = """
-() => {
-  const found = {}, stack = [document]
-  while (stack.length) {
-    for (const el of stack.pop().querySelectorAll("*")) {
-      if (el.tagName === "BUTTON" && !(el.textContent.trim() in found)) { found[el.textContent.trim()] = el }
-      if (el.shadowRoot) { stack.push(el.shadowRoot) }
-    }
-  }
-  window.__buttons = found
-  return Object.keys(found)
-}
-"""
-
-# The button (by its text), the change signals of the watched models (by name), and
-# `afterPaint(f)`: f runs once Bokeh has next repainted the plot named "graph" (its
-# `repainted` signal, at the end of a paint that drew) and the browser has finished
-# that frame (the rest of its animation-frame callbacks, style, layout, the commit
-# of the canvas to the compositor): a task posted from within the paint runs only
-# after the frame's rendering.  It is posted "user-blocking", which Chromium runs
-# before timers and messages posted earlier: the explorer's texts are drawn from a
-# timer set in the same frame, after it, and must not count.  `stop()` lets go.
-_BUTTON_AND_SIGNALS = """
-  const doc = Bokeh.documents[0]
-  const button = window.__buttons[label]
-  const signals = names.map((name) => doc.get_model_by_name(name)).filter((m) => m != null)
-    .map((m) => m.properties.data ? m.properties.data.change : m.change)
-  const graph = doc.get_model_by_name("graph")
-  if (graph == null) { throw new Error('no plot named "graph" in this page') }
-  const plot = Bokeh.index.find_one(graph)
-  let waiting = []
-  const onRepaint = () => {
-    for (const f of waiting.splice(0)) { scheduler.postTask(f, { priority: "user-blocking" }) }
-  }
-  plot.repainted.connect(onRepaint)
-  const afterPaint = (f) => { waiting.push(f); return () => { waiting = waiting.filter((g) => g !== f) } }
-  const stop = () => { plot.repainted.disconnect(onRepaint); waiting = [] }
-"""
-
-# Click a button (by its text) n times, `every` ms apart; for each click the time until
-# the first change of a watched model and until the frame that painted it had been drawn.
-# A click whose repaint has not come in 5 s keeps no frame (and its wait is dropped).
-CLICKS_JS = """
-async ([label, n, every, names]) => {""" + _BUTTON_AND_SIGNALS + """  const out = []
-  for (let i = 0; i < n; i++) {
-    const sample = {}
-    let painted, forget = null
-    const done = new Promise((resolve) => { painted = resolve })
-    const t0 = performance.now()
-    const onChange = () => {
-      if (sample.change != null) { return }
-      sample.change = performance.now() - t0
-      forget = afterPaint(() => { sample.frame = performance.now() - t0; painted() })
-    }
-    for (const s of signals) { s.connect(onChange) }
-    button.click()
-    await Promise.race([done, new Promise((r) => setTimeout(r, Math.max(every, 5000)))])
-    for (const s of signals) { s.disconnect(onChange) }
-    if (forget != null) { forget() }
-    out.push(sample)
-    const wait = every - (performance.now() - t0)
-    if (wait > 0) { await new Promise((r) => setTimeout(r, wait)) }
-  }
-  stop()
-  return out
-}
-"""
-
 # Rapid clicks: the next click does not wait for the repaint; was it there in time?
 RAPID_JS = """
-async ([label, n, every, names]) => {""" + _BUTTON_AND_SIGNALS + """  const samples = []
+async ([label, n, every, names]) => {""" + BUTTON_AND_SIGNALS + """  const samples = []
   let current = null
   const onChange = () => {
     const s = current

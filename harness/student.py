@@ -30,6 +30,25 @@ def _map(pairs: dict) -> dict:
     return {"type": "map", "entries": [[k, v] for k, v in pairs.items()]}
 
 
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def objects(tree) -> list[dict]:
+    """Every model object in Bokeh JSON (a document, a patch), each a dict with ``id``,
+    ``name`` (its type) and ``attributes``, found wherever it is nested."""
+    seen, stack = {}, [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("type") == "object" and "id" in item and item["id"] not in seen:
+                seen[item["id"]] = item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return list(seen.values())
+
+
 def plain(value):
     """Bokeh's JSON as plain Python: maps to dicts (numbers, strings and lists stay)."""
     if isinstance(value, dict):
@@ -59,7 +78,11 @@ async def open_socket(base: str, token: str, path: str = "/app", origin: str | N
     ws_url = base.replace("http://", "ws://", 1) + f"{path}/ws"
     request = HTTPRequest(ws_url, headers={"Origin": origin or base},
                           connect_timeout=timeout, request_timeout=timeout)
-    return await websocket_connect(request, subprotocols=["bokeh", token])
+    socket = await websocket_connect(request, subprotocols=["bokeh", token])
+    # A Bokeh message is three or more frames: without TCP_NODELAY (browsers set it) the
+    # later frames wait for the server's delayed ACK, 40 ms on Linux's loopback.
+    socket.protocol.stream.set_nodelay(True)
+    return socket
 
 
 class Student:
@@ -83,8 +106,8 @@ class Student:
         return student
 
     # ---- the wire --------------------------------------------------------------------
-    async def _write(self, msgtype: str, content: dict) -> str:
-        msgid = uuid.uuid4().hex
+    async def _write(self, msgtype: str, content: dict, msgid: str | None = None) -> str:
+        msgid = msgid or new_id()
         header = {"msgid": msgid, "msgtype": msgtype}
         for fragment in (header, {}, content):
             await self.socket.write_message(json.dumps(fragment))
@@ -114,29 +137,25 @@ class Student:
                     raise RuntimeError(f"the server answered ERROR: {message.content}")
                 return message
 
-    async def send_event(self, values: dict, name: str) -> str:
-        """A Bokeh event (``name``, serialized ``values``) in a PATCH-DOC; the message id."""
-        event = {"kind": "MessageSent", "msg_type": "bokeh_event",
-                 "msg_data": {"type": "event", "name": name, "values": values}}
-        return await self._write("PATCH-DOC", {"events": [event]})
+    async def send_patch(self, events: list, msgid: str | None = None) -> str:
+        """Document events in a PATCH-DOC (the server answers OK); the message id."""
+        return await self._write("PATCH-DOC", {"events": events}, msgid)
 
-    async def model_event(self, model_id: str, name: str, **values) -> str:
-        return await self.send_event(_map({"model": {"id": model_id}, **values}), name)
+    async def send_event(self, values: dict, name: str, msgid: str | None = None) -> str:
+        """A Bokeh event (``name``, serialized ``values``), as BokehJS sends one."""
+        return await self.send_patch([{"kind": "MessageSent", "msg_type": "bokeh_event",
+                                       "msg_data": {"type": "event", "name": name,
+                                                    "values": values}}], msgid)
+
+    async def model_event(self, model_id: str, name: str, msgid: str | None = None,
+                          **values) -> str:
+        """An event of one model (a button's click, a component's message)."""
+        return await self.send_event(_map({"model": {"id": model_id}, **values}), name, msgid)
 
     # ---- the document ----------------------------------------------------------------
     def models(self):
-        """Every model object in the pulled document, each a dict with ``id`` and ``type``
-        or ``name``, walked through the attributes."""
-        seen, stack = {}, list(self.doc.get("roots", []))
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                if item.get("type") == "object" and "id" in item and item["id"] not in seen:
-                    seen[item["id"]] = item
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
-        return list(seen.values())
+        """Every model object in the pulled document (see ``objects``)."""
+        return objects(self.doc.get("roots", []))
 
     def find(self, predicate) -> dict:
         for model in self.models():
