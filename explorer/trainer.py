@@ -28,8 +28,8 @@ from concurrent.futures.process import BrokenProcessPool
 from engine.training import CONVERGED, MAX_ITERATIONS
 
 from .state import ExplorerState
-from .training_pool import (ERROR, LBFGS_MIN_ITERATIONS, Job, Slice, TrainingPool, run_slice,
-                            shared_pool)
+from .training_pool import (ERROR, LBFGS_MIN_ITERATIONS, Job, Metrics, Slice, TrainingPool,
+                            metrics, run_slice, shared_pool)
 
 METHODS = {"Gradient descent (full batch)": "gd", "Mini-batch gradient descent": "minibatch",
            "L-BFGS (advanced optimization)": "lbfgs"}
@@ -52,6 +52,7 @@ class _Run:
     done: int = 0                               # iterations finished in this run
     costs: list = field(default_factory=list)   # (iteration within the run, J) not yet polled
     latest: object = None                       # the newest Network
+    metrics: Metrics | None = None              # ... and how it does
     last: Slice | None = None                   # the slice that ended the run, once it ended
 
     def halt(self):
@@ -67,14 +68,6 @@ class _Run:
         with self.lock:
             self.last = piece
             self.settled.set()
-
-
-def accuracy(net, X, Y) -> float:
-    """Share of examples classified right: argmax over K > 1 outputs, h ≥ 0.5 for K = 1."""
-    h = net.predict(X)
-    if h.shape[1] == 1:
-        return float(np.mean((h[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
-    return float(np.mean(np.argmax(h, axis=1) == np.argmax(Y, axis=1)))
 
 
 class Trainer(param.Parameterized):
@@ -116,16 +109,10 @@ class Trainer(param.Parameterized):
         return ({k: pick(v) for k, v in self.costs.items()},
                 {k: v[m:] for k, v in self.metrics.items()})
 
-    def record_metrics(self, iteration, net):
-        s = self.state
-        X, Y = s.stepper.X, s.stepper.Y
-        classify = s.network.loss == "cross_entropy"
+    def record_metrics(self, iteration, measured: Metrics):
         self.metrics["iteration"].append(iteration)
-        has_test = s.X_test is not None and len(s.X_test) > 0
-        self.metrics["J_test"].append(net.cost(s.X_test, s.Y_test) if has_test else np.nan)
-        self.metrics["acc_train"].append(accuracy(net, X, Y) if classify else np.nan)
-        self.metrics["acc_test"].append(accuracy(net, s.X_test, s.Y_test)
-                                        if classify and has_test else np.nan)
+        for name in ("J_test", "acc_train", "acc_test"):
+            self.metrics[name].append(getattr(measured, name))
 
     def _on_new_network(self):
         """A new network or data set: abandon the run (its weights belong to
@@ -150,12 +137,13 @@ class Trainer(param.Parameterized):
                   learning_rate=stepper.learning_rate,
                   batch_size=min(self.batch_size, stepper.m) if minibatch else None,
                   seed=s.seed, start_iteration=stepper.iterations_done, iterations=MAX_ITERATIONS,
-                  min_iterations=LBFGS_MIN_ITERATIONS if lbfgs else 1)
+                  min_iterations=LBFGS_MIN_ITERATIONS if lbfgs else 1,
+                  X_test=s.X_test, Y_test=s.Y_test)
         run = _Run(base=stepper.iterations_done, job=job)
         if not self.costs["J"]:
             self.costs["iteration"].append(run.base)
             self.costs["J"].append(net.cost(stepper.X, stepper.Y))
-            self.record_metrics(run.base, net)
+            self.record_metrics(run.base, metrics(net, stepper.X, stepper.Y, s.X_test, s.Y_test))
         self._run, self._started = run, time.perf_counter()
         self.running = True
         self.status = "Training…"
@@ -194,7 +182,7 @@ class Trainer(param.Parameterized):
                 run.costs.extend((run.done + k, J) for k, J in enumerate(piece.costs, start=1))
                 run.done += len(piece.costs)
                 if piece.costs:
-                    run.latest = piece.network
+                    run.latest, run.metrics = piece.network, piece.metrics
             more = (piece is not None and piece.out_of_time and not run.stop
                     and run.done < MAX_ITERATIONS)
         if more:
@@ -232,7 +220,7 @@ class Trainer(param.Parameterized):
             return False
         with run.lock:
             costs, run.costs = run.costs, []
-            done, latest, last = run.done, run.latest, run.last
+            done, latest, measured, last = run.done, run.latest, run.metrics, run.last
             ended = run.settled.is_set()
         s = self.state
         if costs:
@@ -240,7 +228,8 @@ class Trainer(param.Parameterized):
             self.costs["J"].extend(J for _, J in costs)
         applied = s.stepper.iterations_done - run.base
         if latest is not None and done > applied:
-            self.record_metrics(run.base + done, latest)
+            if measured is not None:
+                self.record_metrics(run.base + done, measured)
             s.jump(latest, done - applied, description=(
                 f"Trained to iteration {run.base + done} "
                 f"({_method_name(self.method)}); J = {self.costs['J'][-1]:.6g}."))
