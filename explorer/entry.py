@@ -17,6 +17,7 @@ the next tick cost 13 ms a click).
 from __future__ import annotations
 
 import functools
+import time
 
 import panel as pn
 
@@ -76,15 +77,25 @@ def linked(widget_type, obj, name, **kwargs):
 class Clock:
     """A periodic callback of the session, each tick an entry point.
 
-    ``start()``, ``stop()`` and ``period`` (ms, may change while running).
+    ``start()``, ``stop()`` and ``period`` (ms, may change while running);
+    ``last_ms``: the CPU time of the last tick, sending its changes included.
     A view that owns one exposes it as ``clock``; ``Explorer.clocks`` lists them
     all, and ``Explorer.close`` stops every one.
     """
 
     def __init__(self, tick, period: int):
-        self._tick = entry(tick)
+        run = entry(tick)
+
+        def timed():
+            t0 = time.thread_time()  # this thread's CPU: what the tick cost the server
+            try:
+                run()
+            finally:
+                self.last_ms = (time.thread_time() - t0) * 1000
+        self._tick = timed
         self._period = int(period)
         self._callback = None
+        self.last_ms = 0.0
 
     @property
     def running(self) -> bool:

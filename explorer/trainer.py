@@ -85,6 +85,11 @@ class Trainer(param.Parameterized):
         self.reset_curves()
         self.state.param.watch(lambda e: self._on_new_network(), "rebuilt")
 
+    @property
+    def frames(self):
+        """The server's FrameShare: how often this session may draw while training."""
+        return self._pool.frames
+
     # ---- curves ---------------------------------------------------------------
     def reset_curves(self):
         """Drop every recorded point: (iteration, J) for training, and the

@@ -194,11 +194,47 @@ def _context():
     return ctx
 
 
+class FrameShare:
+    """How often each session that trains may draw a frame, so that all their frames
+    together take at most ``share`` of one core of the server.
+
+    Each training session reports what its frames cost (ms, the last one's); every one
+    of them then draws a frame every ``max(floor, total cost / share)`` ms.  One session
+    on the digits (about 6 ms a frame) keeps the full rate; ten share 30 % of a core
+    and get a frame every 200 ms or so, and stepping sessions keep the rest.
+    """
+
+    def __init__(self, share: float = 0.3):
+        self.share = share
+        self._costs: dict = {}
+        self._lock = threading.Lock()
+
+    def report(self, session, ms: float):
+        with self._lock:
+            self._costs[session] = float(ms)
+
+    def leave(self, session):
+        with self._lock:
+            self._costs.pop(session, None)
+
+    @property
+    def training(self) -> int:
+        return len(self._costs)
+
+    def period(self, floor: float) -> int:
+        """ms between one session's frames."""
+        with self._lock:
+            total = sum(self._costs.values())
+        return int(max(floor, total / self.share))
+
+
 class TrainingPool:
-    """A lazily started ``ProcessPoolExecutor`` of single-BLAS-thread workers."""
+    """A lazily started ``ProcessPoolExecutor`` of single-BLAS-thread workers, and the
+    share of the server's time their sessions' frames may take (``frames``)."""
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or max(1, _cores())
+        self.frames = FrameShare()
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
         self._lock = threading.Lock()

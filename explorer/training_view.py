@@ -42,8 +42,7 @@ class TrainingView(Viewer):
         self._extent = None  # (first, last iteration, lowest, lowest positive, highest J) drawn
         self._held = False   # the user has panned or zoomed: the axes stay where they put them
         self._pane = pn.pane.Bokeh(self._figure(), sizing_mode="stretch_width", height=300)
-        # Looked up at each tick, so that a benchmark may wrap trainer.poll to time it.
-        self.clock = Clock(lambda: self.trainer.poll(), period=FRAME_MS)
+        self.clock = Clock(self._tick, period=FRAME_MS)
         t.param.watch(self._on_running, "running")
         t.param.watch(self._redraw, "frame")
         t.param.watch(self._on_status, "status")
@@ -176,14 +175,28 @@ class TrainingView(Viewer):
     def _sync_batch(self):
         self.batch.disabled = self.trainer.method != "minibatch"
 
+    def _tick(self):
+        # Looked up at each tick, so that a benchmark may wrap trainer.poll to time it.
+        self.trainer.poll()
+        # Sessions training on one server share its time (training_pool.FrameShare): the
+        # more of them, and the dearer their frames, the further apart each one's frames.
+        frames = self.trainer.frames
+        if self.trainer.running:
+            frames.report(self, self.clock.last_ms)
+            self.clock.period = frames.period(FRAME_MS)
+        else:
+            frames.leave(self)
+
     def _on_running(self, event):
         self.button.label = "Pause training" if event.new else "Train"
         self.button.color = "light" if event.new else "success"
         self.progress.visible = self.progress.active = event.new
         if event.new:
+            self.clock.period = FRAME_MS
             self.clock.start()
         else:
             self.clock.stop()
+            self.trainer.frames.leave(self)
 
     def _on_status(self, event):
         self.status.object = literal(event.new)  # may quote an exception

@@ -10,7 +10,8 @@ from bokeh.events import PanStart, RangesUpdate, Reset
 
 from explorer.state import ExplorerState
 from explorer.trainer import Trainer
-from explorer.training_view import PADDING, TrainingView
+from explorer.training_pool import FrameShare, TrainingPool
+from explorer.training_view import FRAME_MS, PADDING, TrainingView
 
 
 def train(view, until, polls=8):
@@ -116,3 +117,40 @@ def test_events_of_a_figure_no_longer_shown_are_ignored():
     train(view, lambda: len(view.trainer.costs["J"]) >= 100, polls=2)
     new = view._pane.object
     assert new is not old and new.x_range.end >= max(view.costs.data["iteration"])
+
+
+def test_frames_share_a_third_of_a_core_or_less_between_the_sessions_training():
+    frames = FrameShare(share=0.3)
+    assert frames.period(FRAME_MS) == FRAME_MS  # nobody training
+    frames.report("one", 6.0)
+    assert frames.period(FRAME_MS) == FRAME_MS  # 6 ms every 60 ms: 10 % of a core
+    for k in range(10):
+        frames.report(k, 6.0)
+    assert frames.training == 11 and frames.period(FRAME_MS) == int(66 / 0.3)  # 220 ms
+    for k in range(10):
+        frames.leave(k)
+    frames.leave("one")
+    assert frames.training == 0 and frames.period(FRAME_MS) == FRAME_MS
+
+
+def test_a_training_view_reports_its_frames_and_slows_down_when_the_server_is_busy():
+    pool = TrainingPool(workers=1)
+    try:
+        view = TrainingView(trainer=Trainer(state=ExplorerState(preset="xor"), pool=pool))
+        view.trainer.start()
+        view._tick()
+        assert pool.frames.training == 1 and view.clock.period == FRAME_MS
+        pool.frames.report("another session", 90.0)  # 90 ms a frame: 300 ms apart
+        view._tick()
+        assert view.clock.period >= 300
+        view.trainer.stop()
+        while view.trainer.running:
+            time.sleep(0.02)
+            view.trainer.poll()
+        assert pool.frames.training == 1  # only the other one
+        view.trainer.start()
+        assert view.clock.period == FRAME_MS  # a new run starts at the full rate
+        view.trainer.cancel()
+        assert pool.frames.training == 1
+    finally:
+        pool.shutdown()
