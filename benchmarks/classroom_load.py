@@ -86,7 +86,7 @@ class Page:
         self.next = plain(data["attributes"]["next_tape"])
         self.k = 0              # steps taken on self.tape
         self.waiting = {}       # what is awaited (an attribute, or a message id) -> future
-        self.streams = []       # when a patch streamed to a curve (training)
+        self.streams = []       # when a patch streamed points to the curves (training)
         self.patched = {}       # model objects that patches brought (a tab shown)
         self.reader = asyncio.ensure_future(self._read())
 
@@ -109,10 +109,11 @@ class Page:
                 continue
             for model in objects(message.content):
                 self.patched[model["id"]] = model
-            for event in message.content.get("events", []):
-                if event.get("kind") == "ColumnsStreamed":
-                    self.streams.append(time.perf_counter())
-                elif event.get("kind") == "ModelChanged" and event["model"]["id"] == self.data_id:
+            events = message.content.get("events", [])
+            if any(event.get("kind") == "ColumnsStreamed" for event in events):
+                self.streams.append(time.perf_counter())  # a frame of training
+            for event in events:
+                if event.get("kind") == "ModelChanged" and event["model"]["id"] == self.data_id:
                     value = plain(event["new"])
                     if event["attr"] == "tape":
                         self.tape, self.k = value, 0

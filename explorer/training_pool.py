@@ -148,13 +148,26 @@ def blas_threads() -> int:
 
 def _start_worker(server_pid: int):
     """One BLAS thread for the rest of this worker's life (scipy's library loaded first,
-    as the fork server has done already, so that the limit reaches it too), and an end
-    to it when the server process ends."""
+    as the fork server has done already, so that the limit reaches it too), a lower
+    priority than the web server's, and an end to it when the server process ends."""
     import scipy.optimize  # noqa: F401
     from threadpoolctl import threadpool_limits
     threadpool_limits(limits=1, user_api="blas")
+    _lower_priority()
     threading.Thread(target=_exit_with, args=(server_pid,), daemon=True,
                      name="backprop-explorer-watch-server").start()
+
+
+WORKER_NICENESS = 10
+
+
+def _lower_priority():
+    """Training takes the cores the web server leaves: a click waits for no slice.
+    (Where the system has no nice, as on Windows, workers keep the server's priority.)"""
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):
+        pass
 
 
 def _exit_with(server_pid: int):

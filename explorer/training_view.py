@@ -43,12 +43,18 @@ class TrainingView(Viewer):
         self._held = False   # the user has panned or zoomed: the axes stay where they put them
         self._pane = pn.pane.Bokeh(self._figure(), sizing_mode="stretch_width", height=300)
         self.clock = Clock(self._tick, period=FRAME_MS)
-        t.param.watch(self._on_running, "running")
+        t.param.watch(lambda e: self._on_running(e.new), "running")
         t.param.watch(self._redraw, "frame")
-        t.param.watch(self._on_status, "status")
+        t.param.watch(lambda e: self._on_status(e.new), "status")
         t.param.watch(lambda e: self._sync_batch(), "method")
         self.param.watch(lambda e: self._rebuild_figure(), "log_scale")
         self._sync_batch()
+        # The view is made when its tab is first shown: it starts from where the trainer is.
+        self._on_status(t.status)
+        if t.running:
+            self._on_running(True)
+        if t.costs["J"]:
+            self._redraw()
 
     def __panel__(self):
         return pn.Column(
@@ -187,16 +193,16 @@ class TrainingView(Viewer):
         else:
             frames.leave(self)
 
-    def _on_running(self, event):
-        self.button.label = "Pause training" if event.new else "Train"
-        self.button.color = "light" if event.new else "success"
-        self.progress.visible = self.progress.active = event.new
-        if event.new:
+    def _on_running(self, running: bool):
+        self.button.label = "Pause training" if running else "Train"
+        self.button.color = "light" if running else "success"
+        self.progress.visible = self.progress.active = running
+        if running:
             self.clock.period = FRAME_MS
             self.clock.start()
         else:
             self.clock.stop()
             self.trainer.frames.leave(self)
 
-    def _on_status(self, event):
-        self.status.object = literal(event.new)  # may quote an exception
+    def _on_status(self, text: str):
+        self.status.object = literal(text)  # may quote an exception

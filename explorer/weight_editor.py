@@ -41,8 +41,9 @@ class WeightEditor(Viewer):
             on_change(w, lambda value: self._fill_value())
         self.state.param.watch(self._sync_layers, "reshaped")
         self.state.param.watch(self._show, ["stepped", "followed"])
-        self.graph.param.watch(self._on_edge, "selected_edge")
+        self.graph.param.watch(lambda e: self._select(e.new), "selected_edge")
         self._sync_layers()
+        self._select(self.graph.selected_edge)  # made after an edge was clicked: that one
 
     def __panel__(self):
         return pn.Column(pn.Row(self.layer, self.j, self.i, self.value, self.apply),
@@ -80,9 +81,9 @@ class WeightEditor(Viewer):
         if 1 <= j <= theta.shape[0] and 0 <= i < theta.shape[1]:
             self.value.value = float(theta[j - 1, i])
 
-    def _on_edge(self, event):
-        if event.new:
-            l, j, i = event.new
+    def _select(self, edge):
+        if edge:
+            l, j, i = edge
             self.layer.value = l
             self.j.value, self.i.value = j, i
             self._fill_value()

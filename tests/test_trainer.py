@@ -15,7 +15,8 @@ from explorer.checker import GradientChecker
 from explorer import files
 from explorer.state import ExplorerState
 from explorer.trainer import Trainer
-from explorer.training_pool import ERROR, Job, TrainingPool, blas_threads, run_slice, shared_pool
+from explorer.training_pool import (WORKER_NICENESS, ERROR, Job, TrainingPool, blas_threads,
+                                    run_slice, shared_pool)
 
 
 def run_for(trainer, seconds, until=None):
@@ -243,6 +244,11 @@ def test_blas_threads_are_limited_in_the_workers_only():
     assert shared_pool().submit(blas_threads).result(timeout=30) == 1
     pause(trainer)
     assert blas_threads() == before
+
+
+def test_workers_run_at_a_lower_priority_than_the_server():
+    expected = min(19, os.nice(0) + WORKER_NICENESS)
+    assert shared_pool().submit(os.nice, 0).result(timeout=30) == expected
 
 
 def test_a_slice_that_cannot_run_returns_the_engines_message_and_the_same_weights():
