@@ -107,13 +107,20 @@ class Clock:
 
     @period.setter
     def period(self, ms: int):
+        if int(ms) == self._period:
+            return  # a new period restarts Panel's timer
         self._period = int(ms)
         if self._callback is not None:
             self._callback.period = self._period
 
     def start(self):
         if self._callback is None:
-            self._callback = pn.state.add_periodic_callback(self._tick, period=self._period)
+            # In the background: Panel otherwise marks the whole server busy for every
+            # tick of every session's clock, and tells each session's busy indicator
+            # (ten sessions training spent a tenth of the server's time on it).
+            self._callback = pn.io.PeriodicCallback(callback=self._tick, period=self._period,
+                                                    background=True, log=False)
+            self._callback.start()
 
     def stop(self):
         if self._callback is not None:

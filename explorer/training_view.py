@@ -189,7 +189,9 @@ class TrainingView(Viewer):
         frames = self.trainer.frames
         if self.trainer.running:
             frames.report(self, self.clock.last_ms)
-            self.clock.period = frames.period(FRAME_MS)
+            period = frames.period(FRAME_MS)
+            if abs(period - self.clock.period) > 0.2 * self.clock.period:  # restarts the timer
+                self.clock.period = period
         else:
             frames.leave(self)
 
