@@ -239,24 +239,29 @@ class Class:
 
     async def build_cpu(self, pid, n: int) -> list[float]:
         """n students open the page one after another; the server's CPU seconds for each
-        (the page, the session, the document pulled, ready), each closed after."""
-        out = []
+        (the page, the session, the document pulled, ready).  They close together at the
+        end: a closed session is let go (and garbage-collected) seconds later, which would
+        land in a later one's time."""
+        out, opened = [], []
         for _ in range(n):
             before = process_cpu_ms(pid)
-            student = await Student.join(self.base, timeout=60)
+            opened.append(await Student.join(self.base, timeout=60))
             await asyncio.sleep(0.3)  # document_ready's callbacks run
             out.append((process_cpu_ms(pid) - before) / 1000)
+        for student in opened:
             student.close()
-            await asyncio.sleep(0.1)
         return out
 
     def take(self) -> tuple[dict, list]:
-        """The times and errors so far, and start afresh."""
-        times, errors = self.times, self.errors
-        self.times, self.errors = {}, []
-        for page in self.pages:
-            page.times, page.errors = self.times, self.errors
-        return times, errors
+        """The times and errors so far, and start afresh (on the students' loop, where the
+        pages add to them)."""
+        async def swap():
+            times, errors = self.times, self.errors
+            self.times, self.errors = {}, []
+            for page in self.pages:
+                page.times, page.errors = self.times, self.errors
+            return times, errors
+        return self.run(swap())
 
     def leave(self, pages):
         """These students close their pages (on the students' loop, which owns the sockets)."""
@@ -360,17 +365,19 @@ def run(args) -> int:
             steppers = room.pages[: n - trainers]
             room.leave(room.pages[n - trainers:])
             more = Class(base, args.seed + 2)
-            more.run(more.open(trainers, 2.0, query="preset=digits"))
-            more.run(_train_all(more.pages))
-            started = time.perf_counter()
-            job = room.start(room.step(steppers, seconds, 1.0, 3.0))
-            results["probe 4"] = probe.clicks(seconds)
-            job.result(seconds + 60)
-            ended = time.perf_counter()
-            rates = [sum(started <= t <= ended for t in page.streams) / (ended - started)
-                     for page in more.pages]
-            results["train"] = (room.take(), rates, more.take()[1])
-            more.close()
+            try:
+                more.run(more.open(trainers, 2.0, query="preset=digits"))
+                more.run(_train_all(more.pages))
+                started = time.perf_counter()
+                job = room.start(room.step(steppers, seconds, 1.0, 3.0))
+                results["probe 4"] = probe.clicks(seconds)
+                job.result(seconds + 60)
+                ended = time.perf_counter()
+                rates = [sum(started <= t <= ended for t in page.streams) / (ended - started)
+                         for page in more.pages]
+                results["train"] = (room.take(), rates, more.take()[1])
+            finally:
+                more.close()
         finally:
             room.close()
             browser.close()

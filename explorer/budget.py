@@ -12,7 +12,7 @@ a message that names the limit and the option that changes it:
   (``--max-session-mb``).
 
 The defaults fit 30 sessions in about 2 GB with room to spare: the digits
-preset needs 1,885 weights and about 4 MB.  No Panel here: the state checks
+preset needs 1,885 weights and about 5 MB.  No Panel here: the state checks
 its budget, and the command line sets it (serving.py).
 """
 from __future__ import annotations

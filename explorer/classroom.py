@@ -63,6 +63,6 @@ def full_page(roster: Roster):
     """What a student sees when every place is taken."""
     return _html(
         f'<h1>This class is full</h1><p class="count">Every place on this server is taken '
-        f'({roster.count} of {roster.limit}). Try again in a minute, when someone has closed their page, or ask '
-        f'your teacher to start the server with a larger --max-sessions.</p>',
+        f'({roster.count} of {roster.limit}). A closed page keeps its place for about two minutes: try '
+        f'again then, or ask your teacher to start the server with a larger --max-sessions.</p>',
         name="class-full")

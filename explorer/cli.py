@@ -4,6 +4,7 @@ Alone it serves this machine only (localhost).  ``--classroom`` serves a class:
 every interface, the students' link and its QR code printed, and a projector
 page at ``/classroom`` (serving.py, classroom.py).  Every session gets the
 server's budget (budget.py); ``--max-sessions`` caps how many are open.
+``backprop-explorer deploy`` runs several of these servers behind nginx (deploy.py).
 """
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ UNUSED_LIFETIME_MS = 120_000
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="backprop-explorer",
-        description="Serve Backprop Explorer: step forward and back propagation one layer at a time.")
+        description="Serve Backprop Explorer: step forward and back propagation one layer at a time.",
+        epilog="Several servers behind nginx, for a school: backprop-explorer deploy --procs N "
+               "--port P (see backprop-explorer deploy --help).")
     p.add_argument("--port", type=int, default=5006, help="port to serve on (default 5006)")
     p.add_argument("--show", action="store_true", help="open the app in a web browser")
     p.add_argument("--preset", default="xnor", choices=list(presets.names()),
@@ -38,8 +41,9 @@ def parser() -> argparse.ArgumentParser:
                       help="also accept pages served under this name, e.g. a proxy in front of "
                            "this server (repeatable; a HOST alone means port 80, or https)")
     room.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS,
-                      help="student pages open at once; beyond it a page says the class is "
-                           f"full (default {DEFAULT_MAX_SESSIONS})")
+                      help="student sessions at once; beyond it a page says the class is full. "
+                           "A closed or reloaded page's session counts until it is let go, "
+                           f"--unused-session-lifetime later (default {DEFAULT_MAX_SESSIONS})")
     room.add_argument("--max-params", type=int, default=DEFAULT_MAX_PARAMS,
                       help="most weights one session's network may have "
                            f"(default {DEFAULT_MAX_PARAMS:,})")
@@ -60,6 +64,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["deploy"]:
+        from . import deploy
+        return deploy.main(argv[1:])
     args = parser().parse_args(argv)
     from .serving import Roster, allowed_origins, qr_text, student_url
     try:
@@ -67,6 +75,13 @@ def main(argv=None) -> int:
         origins = allowed_origins(args.port, args.classroom, args.allow_origin)
         if args.max_sessions < 1:
             raise ValueError(f"--max-sessions must be at least 1, got {args.max_sessions}.")
+        for option in ("check_unused_sessions", "unused_session_lifetime"):
+            if getattr(args, option) < 1:
+                raise ValueError(f"--{option.replace('_', '-')} must be at least 1 ms, got "
+                                 f"{getattr(args, option)}.")
+        for name in dict.fromkeys([args.preset, "xnor"]):  # xnor: where a refused link lands
+            preset = presets.load(name)
+            budget.check(preset.network.sizes, len(preset.X))
     except ValueError as error:
         print(f"backprop-explorer: {error}", file=sys.stderr)
         return 2

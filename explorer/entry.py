@@ -117,7 +117,9 @@ class Clock:
         if self._callback is None:
             # In the background: Panel otherwise marks the whole server busy for every
             # tick of every session's clock, and tells each session's busy indicator
-            # (ten sessions training spent a tenth of the server's time on it).
+            # (ten sessions training spent a tenth of the server's time on it).  Made
+            # directly, Panel does not stop it when the session ends: its owner does
+            # (Explorer.close, the projector page's on_session_destroyed).
             self._callback = pn.io.PeriodicCallback(callback=self._tick, period=self._period,
                                                     background=True, log=False)
             self._callback.start()

@@ -44,9 +44,8 @@ def load_session(state, data: bytes, filename: str = "session.json") -> bool:
     """A whole session from a JSON file saved by ``save_session``."""
     def build():
         loaded = io.state_from_json(data)
-        stepper = io.restore_stepper(loaded)
-        state.budget.check(stepper.network.sizes, stepper.m)
-        return loaded, stepper
+        state.budget.check(loaded.network.sizes, len(loaded.X))  # before it is replayed
+        return loaded, io.restore_stepper(loaded)
     result = _read(state, build, filename)
     if result is None:
         return False

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 import psutil
 import segno
 
-# Interfaces that are not the class's network: containers', VMs' and VPN tunnels'.
-_VIRTUAL = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "lxc", "tun", "tap", "wg")
+# Interfaces that are not the class's network: containers', VMs' and VPN tunnels' (Linux,
+# macOS's utun/bridge/awdl, Windows' "vEthernet (WSL)").
+_VIRTUAL = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "lxc", "tun", "tap", "wg",
+            "utun", "bridge", "awdl", "llw", "vethernet", "zt")
 
 
 def lan_addresses() -> list[str]:
@@ -66,7 +68,8 @@ def origin(text: str) -> str:
             text = text[len(prefix):]
     text = text.rstrip("/")
     if not text or "/" in text or " " in text:
-        raise ValueError(f"--allow-origin takes HOST or HOST:PORT, e.g. school.example:443; "
+        raise ValueError(f"--allow-origin takes HOST or HOST:PORT, e.g. school.example "
+                         f"(https, or http on port 80) or proxy.lan:8080; "
                          f"got {text!r}.")
     host, _, port = text.partition(":")
     if port and not port.isdigit():
@@ -113,7 +116,9 @@ def qr_text(url: str) -> str:
 @dataclass
 class Roster:
     """The student sessions open on this server, and how many may be (``limit``; None: no
-    limit).  ``join`` and ``leave`` run on the server's thread; the lock is for readers."""
+    limit).  A session counts from its page's request until Bokeh lets it go, up to
+    ``--unused-session-lifetime`` after the page closed.  ``join`` and ``leave`` run on the
+    server's thread; the lock keeps them whole should that change."""
     limit: int | None = None
 
     def __post_init__(self):

@@ -298,6 +298,7 @@ class ExplorerState(param.Parameterized):
             return
         try:
             X, Y, X_test, Y_test = self._split(self._preset, event.new)
+            self.budget.check(self.network.sizes, len(X))  # m grows as less is held out
             stepper = Stepper(self.stepper.network, X, Y, learning_rate=self.learning_rate,
                               mode=self.mode)
             Y_test = self._test_targets(stepper, X_test, Y_test)

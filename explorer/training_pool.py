@@ -213,8 +213,8 @@ class FrameShare:
 
     Each training session reports what its frames cost (ms, the last one's); every one
     of them then draws a frame every ``max(floor, total cost / share)`` ms.  One session
-    on the digits (about 6 ms a frame) keeps the full rate; ten share 30 % of a core
-    and get a frame every 200 ms or so, and stepping sessions keep the rest.
+    on the digits (about 6-10 ms a frame) keeps the full rate; ten share 30 % of a core
+    and get a frame every 300 ms or so, and stepping sessions keep the rest.
     """
 
     def __init__(self, share: float = 0.3):

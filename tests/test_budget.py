@@ -76,7 +76,7 @@ def test_a_hidden_layers_setting_over_the_budget_is_put_back():
     before = snapshot(state)
     state.hidden_layers = "20"  # 2-20-1: 81 weights
     assert_unchanged(state, before)
-    assert state.hidden_layers == "2" and "81 weights" in state.notice[2]
+    assert state.hidden_layers == "2" and f"{weights([2, 20, 1])} weights" in state.notice[2]
     state.hidden_layers = "10"  # 41 weights: fits
     assert state.network.sizes == [2, 10, 1] and state.notice[1] == "success"
 
@@ -94,6 +94,22 @@ def test_a_network_whose_values_need_more_memory_than_the_budget_is_refused():
     assert "--max-session-mb" in text
 
 
+def test_holding_out_less_cannot_grow_the_session_past_its_budget():
+    """A smaller test split means more training examples m, so more memory."""
+    state = ExplorerState(preset="digits")
+    sizes = [64, 250, 250, 10]
+    budget = Budget(max_session_mb=(memory_bytes(sizes, state.stepper.m) / MB + 1))
+    state = ExplorerState(preset="digits", budget=budget)
+    state.hidden_layers = "250, 250"
+    assert state.network.sizes == sizes  # fits with a fifth held out ...
+    before = snapshot(state)
+    state.test_fraction = 0.0  # ... and not with all 1797 examples
+    assert memory_bytes(sizes, 1797) > budget.max_session_mb * MB
+    assert_unchanged(state, before)
+    assert state.test_fraction == pytest.approx(0.2, abs=0.01)
+    assert "--max-session-mb" in state.notice[2] and "1,797 examples" in state.notice[2]
+
+
 def test_a_data_file_over_the_budget_changes_nothing():
     state = ExplorerState(preset="xor", budget=Budget(max_session_mb=0.05))
     before = snapshot(state)
@@ -107,16 +123,17 @@ def test_a_data_file_over_the_budget_changes_nothing():
 def test_a_session_file_over_the_budget_changes_nothing():
     big = ExplorerState(preset="debug")
     text = files.save_session(big)
-    state = ExplorerState(preset="xnor", budget=Budget(max_params=20))  # 3-5-3 has 38
+    state = ExplorerState(preset="xnor", budget=Budget(max_params=20))
     before = snapshot(state)
     assert not files.load_session(state, text.encode(), "debug.json")
     assert_unchanged(state, before)
-    assert "38 weights" in state.notice[2] and "--max-params" in state.notice[2]
+    assert f"{weights(big.network.sizes)} weights" in state.notice[2]
+    assert "--max-params" in state.notice[2]
 
 
 def test_a_preset_over_the_budget_falls_back_to_xnor_and_says_why():
     state = ExplorerState(preset="digits", budget=Budget(max_params=1000))
-    assert state.preset == "xnor" and "1,885 weights" in state.notice[2]
+    assert state.preset == "xnor" and f"{weights([64, 25, 10]):,} weights" in state.notice[2]
     state.preset = "digits"
     assert state.preset == "xnor" and state.notice[1] == "error"
 
@@ -125,9 +142,10 @@ def test_undo_history_gets_what_the_budget_leaves_and_the_last_step_stays_undoab
     state = ExplorerState(preset="digits", budget=Budget(max_session_mb=8))
     s = state.stepper
     assert s.max_history_bytes == 8 * MB - memory_bytes(s.network.sizes, s.m) > 0
-    # 5 MB leaves the digits less than one step's arrays (a^(2), z^(2): 2 × 1438 × 26 × 8 B).
+    # 5 MB leaves the digits less than one step's arrays (a^(2), z^(2): 2 × m × 26 × 8 B).
     tight = ExplorerState(preset="digits", budget=Budget(max_session_mb=5))
-    assert tight.preset == "digits" and tight.stepper.max_history_bytes < 2 * 1438 * 26 * 8
+    m = tight.stepper.m
+    assert tight.preset == "digits" and tight.stepper.max_history_bytes < 2 * m * 26 * 8
     tight.step()
     tight.step()
     assert tight.back() is not False and tight.stepper.position == 1

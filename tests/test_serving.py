@@ -4,32 +4,12 @@ server, websockets, the projector page in Chromium) are in tests/browser/test_cl
 import socket
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
-import zxingcpp
 
 from explorer import cli, serving
+from explorer.budget import weights
 from explorer.serving import Roster, allowed_origins, origin, qr_text, student_url
-
-
-def decode_terminal_qr(text: str) -> str:
-    """Read a QR code printed with half blocks (two module rows a line: █ both light,
-    ' ' both dark, ▀ light over dark, ▄ dark over light) with zxing-cpp, an independent
-    decoder."""
-    top = {"█": 1, " ": 0, "▀": 1, "▄": 0}
-    bottom = {"█": 1, " ": 0, "▀": 0, "▄": 1}
-    rows = []
-    for line in text.splitlines():
-        if not line.strip("\n"):
-            continue
-        rows.append([top[c] for c in line])
-        rows.append([bottom[c] for c in line])
-    width = max(map(len, rows))
-    matrix = np.array([r + [1] * (width - len(r)) for r in rows], dtype=np.uint8) * 255
-    image = np.kron(matrix, np.ones((8, 8), dtype=np.uint8))  # 8 px a module
-    found = zxingcpp.read_barcodes(image)
-    assert found, "zxing found no QR code in the printed text"
-    return found[0].text
+from harness.qr import decode_terminal_qr
 
 
 def fake_interfaces(monkeypatch, interfaces):
@@ -83,7 +63,9 @@ def test_a_malformed_allow_origin_is_refused(given, words):
 
 
 def test_the_students_link_prefers_a_private_address():
-    assert student_url(5006, ["81.2.69.160", "192.168.1.20"])  # strings only: no traffic == "http://192.168.1.20:5006/app"
+    # Addresses as strings only: nothing is sent to them.
+    assert student_url(5006, ["81.2.69.160", "192.168.1.20"]) == "http://192.168.1.20:5006/app"
+    assert student_url(5006, ["81.2.69.160"]) == "http://81.2.69.160:5006/app"
 
 
 def test_the_terminal_qr_code_reads_back_as_the_link():
@@ -105,7 +87,13 @@ def test_the_roster_counts_places_and_refuses_past_its_limit():
     (["--allow-origin", "a b"], "--allow-origin takes HOST or HOST:PORT"),
     (["--max-params", "0"], "--max-params must be at least 1"),
     (["--max-session-mb", "0"], "--max-session-mb must be greater than 0"),
-    (["--max-sessions", "0"], "--max-sessions must be at least 1")])
+    (["--max-sessions", "0"], "--max-sessions must be at least 1"),
+    (["--unused-session-lifetime", "0"], "--unused-session-lifetime must be at least 1 ms"),
+    (["--check-unused-sessions", "-5"], "--check-unused-sessions must be at least 1 ms"),
+    # a budget no session could start under: not even xnor's 9 weights
+    (["--max-params", "5"], "has 9 weights; this server allows 5"),
+    (["--preset", "digits", "--max-params", "1000"],
+     f"has {weights([64, 25, 10]):,} weights; this server allows 1,000")])
 def test_the_command_line_refuses_bad_options_before_serving(args, words, capsys):
     assert cli.main(args) == 2
     assert words in capsys.readouterr().err

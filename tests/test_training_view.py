@@ -144,7 +144,9 @@ def test_a_training_view_reports_its_frames_and_slows_down_when_the_server_is_bu
         view._tick()
         assert view.clock.period >= 300
         view.trainer.stop()
+        deadline = time.monotonic() + 30
         while view.trainer.running:
+            assert time.monotonic() < deadline, "the run never ended"
             time.sleep(0.02)
             view.trainer.poll()
         assert pool.frames.training == 1  # only the other one

@@ -8,24 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import re
 import sys
 import threading
 import time
 
-import numpy as np
-import pytest
-import zxingcpp
 from conftest import artifact_path, wait_for_bokeh_model
-from PIL import Image
 from playwright.sync_api import expect
 from tornado.httpclient import HTTPClientError
 
 from explorer import serving
 from harness.browser import free_port, served, tail
 from harness.student import Student, open_socket, page_token
-from test_serving import decode_terminal_qr
+from harness.qr import decode_terminal_qr, read_png
 
 # Closed pages' sessions go within about 1.5 s, so the roster's count can be watched.
 QUICK = ["--check-unused-sessions", "500", "--unused-session-lifetime", "1000"]
@@ -92,16 +87,13 @@ def test_pages_from_this_machines_names_connect_and_any_other_origin_is_refused(
         async def check():
             return ([await handshake(base, o) for o in allowed],
                     [await handshake(base, o) for o in refused])
-        ok, no = asyncio.run(check())
+        students = Students(base)  # a loop of its own: Playwright may hold this thread's
+        try:
+            ok, no = students.run(check())
+        finally:
+            students.close()
         assert ok == ["ACK"] * len(allowed)
         assert no == [403] * len(refused)
-
-
-def read_qr(png: bytes) -> str:
-    image = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
-    found = zxingcpp.read_barcodes(image)
-    assert found, "no QR code on the projector page"
-    return found[0].text
 
 
 class Students:
@@ -115,11 +107,11 @@ class Students:
         self.thread.start()
         self.present = []
 
-    def _run(self, coroutine, timeout=60):
+    def run(self, coroutine, timeout=60):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def join(self, query=""):
-        self.present.append(self._run(Student.join(self.base, query=query)))
+        self.present.append(self.run(Student.join(self.base, query=query)))
 
     def leave(self):
         student = self.present.pop()
@@ -127,7 +119,7 @@ class Students:
         async def close():
             student.close()
             await asyncio.sleep(0.1)  # let the close go out
-        self._run(close())
+        self.run(close())
 
     def close(self):
         while self.present:
@@ -145,7 +137,7 @@ def test_the_projector_page_shows_the_qr_code_the_link_and_who_is_connected(page
         expect(page.get_by_text(url)).to_be_visible(timeout=20000)
         expect(page.get_by_text("0 students connected (room for 3)")).to_be_visible(timeout=10000)
         path = artifact_path("classroom-projector-1024x768.png")
-        assert read_qr(page.screenshot(path=str(path))) == url
+        assert read_png(page.screenshot(path=str(path))) == url
         students = Students(base)
         try:
             students.join()
