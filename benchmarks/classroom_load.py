@@ -5,9 +5,12 @@ Run from the repository root (needs playwright and Debian's /usr/bin/chromium):
 
     python benchmarks/classroom_load.py            # 30 students, 30 s a phase (~3 minutes)
     python benchmarks/classroom_load.py --quick    # 10 students, 10 s a phase
+    python benchmarks/classroom_load.py --deploy 2 # the same through nginx, 2 servers
 
 The server is ``backprop-explorer`` (explorer/cli.py) on 127.0.0.1, one process, as a
-teacher starts it.  Students are simulated at the protocol level (harness/student.py),
+teacher starts it; with ``--deploy N``, ``backprop-explorer deploy --procs N`` (N servers
+behind nginx, each student kept on one by its cookie), the servers' CPU and memory added
+up.  Students are simulated at the protocol level (harness/student.py),
 one Bokeh session each, all on one event loop in this process: each GETs the page,
 opens the websocket, pulls the document and sends ``document_ready``, as BokehJS
 does.  They then act as the page's player (explorer/js/player.js) would for a student
@@ -49,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import random
@@ -237,17 +241,17 @@ class Class:
                 await asyncio.sleep(self.rng.uniform(low, high))
         await asyncio.gather(*(one(p) for p in pages))
 
-    async def build_cpu(self, pid, n: int) -> list[float]:
+    async def build_cpu(self, pids, n: int) -> list[float]:
         """n students open the page one after another; the server's CPU seconds for each
         (the page, the session, the document pulled, ready).  They close together at the
         end: a closed session is let go (and garbage-collected) seconds later, which would
         land in a later one's time."""
         out, opened = [], []
         for _ in range(n):
-            before = process_cpu_ms(pid)
+            before = cpu_ms(pids)
             opened.append(await Student.join(self.base, timeout=60))
             await asyncio.sleep(0.3)  # document_ready's callbacks run
-            out.append((process_cpu_ms(pid) - before) / 1000)
+            out.append((cpu_ms(pids) - before) / 1000)
         for student in opened:
             student.close()
         return out
@@ -309,8 +313,22 @@ def waits(times) -> list:
     return [v for kind, vs in times.items() if kind != "ok" for v in vs]
 
 
-def rss_mb(pid) -> float:
-    return psutil.Process(pid).memory_info().rss / 2**20
+def rss_mb(pids) -> float:
+    """The servers' resident memory together (MB)."""
+    return sum(psutil.Process(pid).memory_info().rss for pid in pids) / 2**20
+
+
+def cpu_ms(pids) -> float:
+    """The servers' CPU time together (ms)."""
+    return sum(process_cpu_ms(pid) for pid in pids)
+
+
+def server_pids(process, state_dir) -> list[int]:
+    """The server processes: the one served, or deploy's servers (servers.json)."""
+    if state_dir is None:
+        return [process.pid]
+    servers = json.loads((Path(state_dir) / "servers.json").read_text())
+    return [entry["pid"] for entry in servers.values()]
 
 
 def run(args) -> int:
@@ -323,17 +341,21 @@ def run(args) -> int:
                                                               args.seconds)
     print(f"classroom load: {n} students, {trainers} training in phase 4, {seconds:g} s a "
           f"phase; python {platform.python_version()}, {os.cpu_count()} CPUs; panel "
-          f"{panel.__version__}, bokeh {bokeh.__version__}; one backprop-explorer process",
-          flush=True)
+          f"{panel.__version__}, bokeh {bokeh.__version__}; "
+          + (f"deploy: {args.deploy} servers behind nginx" if args.deploy
+             else "one backprop-explorer process"), flush=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.gettempdir()) / "classroom-load-server.log"
-    cmd = [sys.executable, "-m", "explorer.cli", "--port", str(port),
-           "--max-sessions", str(2 * n + 10), "--unused-session-lifetime", "3000",
-           "--check-unused-sessions", "1000"]
+    options = ["--port", str(port), "--max-sessions", str(2 * n + 10),
+               "--unused-session-lifetime", "3000", "--check-unused-sessions", "1000"]
+    state_dir = tempfile.mkdtemp(prefix="classroom-load-") if args.deploy else None
+    cmd = ([sys.executable, "-m", "explorer.cli", "deploy", "--procs", str(args.deploy),
+            "--state-dir", state_dir, *options] if args.deploy
+           else [sys.executable, "-m", "explorer.cli", *options])
     results = {}
-    with served(cmd, f"{base}/app", log, timeout=120) as process, sync_playwright() as p:
-        pid = process.pid
+    with served(cmd, f"{base}/app", log, timeout=180) as process, sync_playwright() as p:
+        pids = server_pids(process, state_dir)
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         room = Class(base, args.seed)
         try:
@@ -344,18 +366,18 @@ def run(args) -> int:
             room.run(room.step(room.pages, seconds, 0.2, 0.5))
             results["alone"] = room.take()
             results["probe alone"] = probe.clicks(min(seconds, 20))
-            results["build"] = room.run(room.build_cpu(pid, 8))
+            results["build"] = room.run(room.build_cpu(pids, 8))
             room.close()
             room = Class(base, args.seed + 1)
             time.sleep(4)
-            rss0, cpu0 = rss_mb(pid), process_cpu_ms(pid)
+            rss0, cpu0 = rss_mb(pids), cpu_ms(pids)
             # 2: n students open the link within 10 s.
             t0 = time.perf_counter()
             opened = room.run(room.open(n, 10.0))
             results["open"] = (opened, time.perf_counter() - t0, room.take()[1],
-                               (process_cpu_ms(pid) - cpu0) / 1000, len(room.pages))
+                               (cpu_ms(pids) - cpu0) / 1000, len(room.pages))
             time.sleep(2)
-            results["rss"] = (rss_mb(pid) - rss0) / max(1, len(room.pages))
+            results["rss"] = (rss_mb(pids) - rss0) / max(1, len(room.pages))
             # 3: all of them stepping, the probe clicking.
             job = room.start(room.step(room.pages, seconds, 1.0, 3.0))
             results["probe 3"] = probe.clicks(seconds)
@@ -462,6 +484,9 @@ def main(argv=None) -> int:
     parser.add_argument("--trainers", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=30.0, help="length of phases 1, 3, 4")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--deploy", type=int, default=0, metavar="N",
+                        help="N servers behind nginx (backprop-explorer deploy) instead of one; "
+                             "CPU and memory are theirs together")
     return run(parser.parse_args(argv))
 
 

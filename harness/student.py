@@ -60,23 +60,33 @@ def plain(value):
     return value
 
 
-async def page_token(base: str, path: str = "/app", query: str = "",
-                     timeout: float = 60.0) -> str:
-    """GET the page as a browser does; the token of the session Panel made for it."""
+async def fetch_page(base: str, path: str = "/app", query: str = "",
+                     timeout: float = 60.0) -> tuple[str, str]:
+    """GET the page as a browser does: the token of the session Panel made for it, and
+    the cookies it set, as a Cookie header (behind ``deploy``'s nginx, the one that
+    keeps the websocket on the server that made the session)."""
     url = f"{base}{path}{'?' + query if query else ''}"
     response = await AsyncHTTPClient().fetch(url, request_timeout=timeout)
     found = TOKEN.search(response.body.decode("utf-8", "replace"))
     if not found:
         raise RuntimeError(f"no session token in the page at {url}")
-    return found.group(1)
+    cookies = [c.split(";", 1)[0] for c in response.headers.get_list("Set-Cookie")]
+    return found.group(1), "; ".join(c for c in cookies if "=" in c)
+
+
+async def page_token(base: str, path: str = "/app", query: str = "",
+                     timeout: float = 60.0) -> str:
+    """The token of the session Panel made for a GET of the page."""
+    return (await fetch_page(base, path, query, timeout))[0]
 
 
 async def open_socket(base: str, token: str, path: str = "/app", origin: str | None = None,
-                      timeout: float = 30.0):
+                      timeout: float = 30.0, cookie: str = ""):
     """The session's websocket, sent with ``origin`` as its Origin header (by default the
-    server's own, as a page it served would send)."""
+    server's own, as a page it served would send) and the page's cookies."""
     ws_url = base.replace("http://", "ws://", 1) + f"{path}/ws"
-    request = HTTPRequest(ws_url, headers={"Origin": origin or base},
+    headers = {"Origin": origin or base, **({"Cookie": cookie} if cookie else {})}
+    request = HTTPRequest(ws_url, headers=headers,
                           connect_timeout=timeout, request_timeout=timeout)
     socket = await websocket_connect(request, subprotocols=["bokeh", token])
     # A Bokeh message is three or more frames: without TCP_NODELAY (browsers set it) the
@@ -95,8 +105,8 @@ class Student:
 
     @classmethod
     async def join(cls, base: str, path: str = "/app", query: str = "", timeout: float = 60.0):
-        token = await page_token(base, path, query, timeout)
-        student = cls(await open_socket(base, token, path, timeout=timeout))
+        token, cookie = await fetch_page(base, path, query, timeout)
+        student = cls(await open_socket(base, token, path, timeout=timeout, cookie=cookie))
         ack = await student.next_message(timeout)
         if ack.msgtype != "ACK":
             raise RuntimeError(f"expected ACK, got {ack.msgtype}")
