@@ -50,6 +50,9 @@ def parser() -> argparse.ArgumentParser:
     room.add_argument("--max-session-mb", type=float, default=DEFAULT_MAX_SESSION_MB,
                       help="most memory one session's data, values and undo history may take, "
                            f"in MB (default {DEFAULT_MAX_SESSION_MB})")
+    room.add_argument("--training-workers", type=int, default=0, metavar="N",
+                      help="processes that train for the sessions (default 0: one per core; "
+                           "deploy gives each server its share)")
     room.add_argument("--admin", action="store_true",
                       help="serve Panel's admin page at /admin (sessions, memory, logs); "
                            "anyone who can open the app can open it too")
@@ -79,6 +82,9 @@ def main(argv=None) -> int:
             if getattr(args, option) < 1:
                 raise ValueError(f"--{option.replace('_', '-')} must be at least 1 ms, got "
                                  f"{getattr(args, option)}.")
+        if args.training_workers < 0:
+            raise ValueError(f"--training-workers must be 0 (one per core) or more, got "
+                             f"{args.training_workers}.")
         for name in dict.fromkeys([args.preset, "xnor"]):  # xnor: where a refused link lands
             preset = presets.load(name)
             budget.check(preset.network.sizes, len(preset.X))
@@ -87,6 +93,11 @@ def main(argv=None) -> int:
         return 2
     roster = Roster(limit=args.max_sessions)
 
+    if args.training_workers:
+        import os
+
+        from .training_pool import WORKERS_VARIABLE
+        os.environ[WORKERS_VARIABLE] = str(args.training_workers)
     import panel as pn
 
     from .classroom import classroom_page, full_page

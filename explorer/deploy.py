@@ -228,12 +228,23 @@ def backend_command(args, port: int, origins) -> list[str]:
            "--preset", args.preset, "--max-sessions", str(args.max_sessions),
            "--max-params", str(args.max_params), "--max-session-mb", str(args.max_session_mb),
            "--check-unused-sessions", str(args.check_unused_sessions),
-           "--unused-session-lifetime", str(args.unused_session_lifetime)]
+           "--unused-session-lifetime", str(args.unused_session_lifetime),
+           "--training-workers", str(workers_each(args))]
     if args.admin:
         cmd.append("--admin")
     for entry in origins:
         cmd += ["--allow-origin", entry]
     return cmd
+
+
+def workers_each(args) -> int:
+    """Training workers for each server: the servers share the machine's cores, and so
+    must their pools (two servers with a worker per core each ran four workers on two
+    cores, and their stepping waited)."""
+    if args.training_workers:
+        return args.training_workers
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) // args.procs)
 
 
 def nginx_command(nginx: str, config: Path, state: Path) -> list[str]:

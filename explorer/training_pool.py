@@ -281,7 +281,12 @@ class TrainingPool:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
+WORKERS_VARIABLE = "BACKPROP_EXPLORER_TRAINING_WORKERS"
+
+
 @functools.cache
 def shared_pool() -> TrainingPool:
-    """The one pool of this server process, for every session (started on first use)."""
-    return TrainingPool()
+    """The one pool of this server process, for every session (started on first use).
+    As many workers as cores, or as $BACKPROP_EXPLORER_TRAINING_WORKERS says (the
+    command line's --training-workers: servers that share a machine share its cores)."""
+    return TrainingPool(workers=int(os.environ.get(WORKERS_VARIABLE) or 0) or None)

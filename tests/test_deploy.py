@@ -145,6 +145,17 @@ def test_every_server_gets_the_deploys_options_and_takes_pages_from_its_public_a
     assert "--classroom" not in cmd and "--procs" not in cmd
 
 
+@pytest.mark.parametrize("cores, procs, given, each", [
+    (2, 2, 0, 1), (8, 3, 0, 2), (2, 4, 0, 1), (2, 2, 3, 3)])
+def test_the_servers_share_the_cores_between_their_training_workers(
+        cores, procs, given, each, monkeypatch):
+    monkeypatch.setattr(deploy.os, "sched_getaffinity", lambda pid: set(range(cores)),
+                        raising=False)
+    args = deploy.parser().parse_args(["--procs", str(procs), "--training-workers", str(given)])
+    cmd = deploy.backend_command(args, 41000, [])
+    assert cmd[cmd.index("--training-workers") + 1] == str(each)
+
+
 def test_the_servers_take_pages_from_nginxs_port_not_their_own():
     args = deploy.parser().parse_args(["--port", "8080", "--allow-origin", "proxy.example"])
     origins, _ = deploy.settings(args)

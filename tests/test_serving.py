@@ -88,6 +88,7 @@ def test_the_roster_counts_places_and_refuses_past_its_limit():
     (["--max-params", "0"], "--max-params must be at least 1"),
     (["--max-session-mb", "0"], "--max-session-mb must be greater than 0"),
     (["--max-sessions", "0"], "--max-sessions must be at least 1"),
+    (["--training-workers", "-1"], "--training-workers must be 0 (one per core) or more"),
     (["--unused-session-lifetime", "0"], "--unused-session-lifetime must be at least 1 ms"),
     (["--check-unused-sessions", "-5"], "--check-unused-sessions must be at least 1 ms"),
     # a budget no session could start under: not even xnor's 9 weights

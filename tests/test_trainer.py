@@ -336,3 +336,11 @@ def test_workers_end_when_the_server_is_killed(tmp_path):
     while any(alive(p) for p in pids):
         assert time.monotonic() < deadline, f"workers {pids} outlived their server"
         time.sleep(0.2)
+
+
+def test_the_servers_pool_takes_its_size_from_the_command_line(monkeypatch):
+    from explorer.training_pool import WORKERS_VARIABLE
+    monkeypatch.setenv(WORKERS_VARIABLE, "3")
+    assert shared_pool.__wrapped__().workers == 3  # a pool of its own: made, not started
+    monkeypatch.delenv(WORKERS_VARIABLE)
+    assert shared_pool.__wrapped__().workers == len(os.sched_getaffinity(0))
