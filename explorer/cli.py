@@ -9,6 +9,7 @@ server's budget (budget.py); ``--max-sessions`` caps how many are open.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from engine import presets
@@ -66,36 +67,42 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def settings(args) -> tuple[list[str], Budget]:
+    """(the allowed page origins, the sessions' budget) of these options; a ValueError
+    naming the option when one makes no sense (deploy.py checks its servers' with it)."""
+    from .serving import allowed_origins
+    budget = Budget(max_params=args.max_params, max_session_mb=args.max_session_mb)
+    origins = allowed_origins(args.port, args.classroom, args.allow_origin)
+    if args.max_sessions < 1:
+        raise ValueError(f"--max-sessions must be at least 1, got {args.max_sessions}.")
+    for option in ("check_unused_sessions", "unused_session_lifetime"):
+        if getattr(args, option) < 1:
+            raise ValueError(f"--{option.replace('_', '-')} must be at least 1 ms, got "
+                             f"{getattr(args, option)}.")
+    if args.training_workers < 0:
+        raise ValueError(f"--training-workers must be 0 (one per core) or more, got "
+                         f"{args.training_workers}.")
+    for name in dict.fromkeys([args.preset, "xnor"]):  # xnor: where a refused link lands
+        preset = presets.load(name)
+        budget.check(preset.network.sizes, len(preset.X))
+    return origins, budget
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["deploy"]:
         from . import deploy
         return deploy.main(argv[1:])
     args = parser().parse_args(argv)
-    from .serving import Roster, allowed_origins, qr_text, student_url
+    from .serving import Roster, qr_text, student_url
     try:
-        budget = Budget(max_params=args.max_params, max_session_mb=args.max_session_mb)
-        origins = allowed_origins(args.port, args.classroom, args.allow_origin)
-        if args.max_sessions < 1:
-            raise ValueError(f"--max-sessions must be at least 1, got {args.max_sessions}.")
-        for option in ("check_unused_sessions", "unused_session_lifetime"):
-            if getattr(args, option) < 1:
-                raise ValueError(f"--{option.replace('_', '-')} must be at least 1 ms, got "
-                                 f"{getattr(args, option)}.")
-        if args.training_workers < 0:
-            raise ValueError(f"--training-workers must be 0 (one per core) or more, got "
-                             f"{args.training_workers}.")
-        for name in dict.fromkeys([args.preset, "xnor"]):  # xnor: where a refused link lands
-            preset = presets.load(name)
-            budget.check(preset.network.sizes, len(preset.X))
+        origins, budget = settings(args)
     except ValueError as error:
         print(f"backprop-explorer: {error}", file=sys.stderr)
         return 2
     roster = Roster(limit=args.max_sessions)
 
-    if args.training_workers:
-        import os
-
+    if args.training_workers:  # read when the pool is first made, in the first session
         from .training_pool import WORKERS_VARIABLE
         os.environ[WORKERS_VARIABLE] = str(args.training_workers)
     import panel as pn

@@ -264,15 +264,11 @@ def make_state_dir(path: str | None) -> Path:
 
 
 def settings(args):
-    """(allowed origins, budget) of the deploy; a ValueError naming the option if wrong."""
-    from .budget import Budget
-    from .serving import allowed_origins
+    """(allowed origins, budget) of the deploy, checked as a server checks its own
+    options (cli.settings); a ValueError naming the option if wrong."""
     if args.procs < 1:
         raise ValueError(f"--procs must be at least 1, got {args.procs}.")
-    if args.max_sessions < 1:
-        raise ValueError(f"--max-sessions must be at least 1, got {args.max_sessions}.")
-    budget = Budget(max_params=args.max_params, max_session_mb=args.max_session_mb)
-    return allowed_origins(args.port, args.classroom, args.allow_origin), budget
+    return cli.settings(args)
 
 
 # ---- running it -----------------------------------------------------------------------
