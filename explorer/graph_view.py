@@ -33,7 +33,8 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.models import (BooleanFilter, CDSView, ColumnDataSource, CustomJSHover,
-                          CustomJSTransform, HoverTool, LabelSet, LinearColorMapper, TapTool)
+                          CustomJSTransform, HoverTool, Image, LabelSet, LinearColorMapper,
+                          Scatter, Segment, TapTool, VStrip)
 from bokeh.palettes import Greys256
 from bokeh.plotting import figure
 from bokeh.transform import transform
@@ -119,8 +120,8 @@ class GraphView(Viewer):
         p.grid.visible = False
         # The layer the last step worked on: a strip from x0 to x1, or none.
         self.band = ColumnDataSource(name="step_band", data={"x0": [], "x1": []})
-        p.vstrip(x0="x0", x1="x1", source=self.band, fill_color="#ffd92f", fill_alpha=0.18,
-                 line_alpha=0, level="overlay")
+        p.add_glyph(self.band, VStrip(x0="x0", x1="x1", fill_color="#ffd92f", fill_alpha=0.18,
+                                      line_alpha=0), level="overlay")
         self._fill_mapper = LinearColorMapper(name="fill_scale", palette=graph.SEQUENTIAL, low=0, high=1,
                                               nan_color=graph.NOT_COMPUTED)
         self._delta_mapper = LinearColorMapper(name="delta_scale", palette=graph.DIVERGING,
@@ -138,35 +139,36 @@ class GraphView(Viewer):
                                     low_color="#333333", high_color="#333333")
 
         self._edge_filter = BooleanFilter(booleans=[])
-        self._edge_r = p.segment("x0", "y0", "x1", "y1", source=self.edges,
-                                 line_width=transform("theta", self._width),
-                                 line_color=transform("theta", self._sign), line_alpha=0.75,
-                                 view=CDSView(filter=self._edge_filter))
-        self._edge_r.nonselection_glyph = None
+        self._edge_r = p.add_glyph(self.edges, Segment(
+            x0="x0", y0="y0", x1="x1", y1="y1", line_width=transform("theta", self._width),
+            line_color=transform("theta", self._sign), line_alpha=0.75),
+            view=CDSView(filter=self._edge_filter), nonselection_glyph=None)
         # An image input (handwritten digits) is drawn as the picture itself,
         # over the ends of its edges, so they seem to leave from its pixels.
         self.image = ColumnDataSource(name="input_image", data={"image": [], "x": [], "y": [],
                                                                  "dw": [], "dh": []})
-        p.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.image,
-                color_mapper=LinearColorMapper(palette=tuple(reversed(Greys256)), low=0, high=1))
+        p.add_glyph(self.image, Image(image="image", x="x", y="y", dw="dw", dh="dh",
+                                      color_mapper=LinearColorMapper(
+                                          palette=tuple(reversed(Greys256)), low=0, high=1)))
         # Parameters that failed the last gradient check, drawn over their edges.
         self.failing = ColumnDataSource(name="failing", data={"x0": [], "y0": [], "x1": [], "y1": []})
-        p.segment("x0", "y0", "x1", "y1", source=self.failing, line_width=5, line_color=FAILING,
-                  line_dash="dashed")
+        p.add_glyph(self.failing, Segment(x0="x0", y0="y0", x1="x1", y1="y1", line_width=5,
+                                          line_color=FAILING, line_dash="dashed"))
 
         self._unit_filter = BooleanFilter(booleans=[])
         self._bias_filter = BooleanFilter(booleans=[])
-        self._ring_r = p.scatter("x", "y", source=self.nodes, size="ring_size", marker="circle",
-                                 fill_alpha=0, line_width=7,
-                                 line_color=transform("delta", self._delta_mapper),
-                                 view=CDSView(filter=self._unit_filter), level="overlay")
-        self._node_r = p.scatter("x", "y", source=self.nodes, size="size", marker="circle",
-                                 fill_color=transform("a", self._fill_mapper),
-                                 line_color=transform("a", outline), line_width=2,
-                                 view=CDSView(filter=self._unit_filter), level="overlay")
-        self._bias_r = p.scatter("x", "y", source=self.nodes, size="size", marker="square",
-                                 fill_color=graph.BIAS_FILL, line_color="#333333", line_width=2,
-                                 view=CDSView(filter=self._bias_filter), level="overlay")
+        self._ring_r = p.add_glyph(self.nodes, Scatter(
+            x="x", y="y", size="ring_size", marker="circle", fill_alpha=0, line_width=7,
+            line_color=transform("delta", self._delta_mapper)),
+            view=CDSView(filter=self._unit_filter), level="overlay")
+        self._node_r = p.add_glyph(self.nodes, Scatter(
+            x="x", y="y", size="size", marker="circle", fill_color=transform("a", self._fill_mapper),
+            line_color=transform("a", outline), line_width=2),
+            view=CDSView(filter=self._unit_filter), level="overlay")
+        self._bias_r = p.add_glyph(self.nodes, Scatter(
+            x="x", y="y", size="size", marker="square", fill_color=graph.BIAS_FILL,
+            line_color="#333333", line_width=2),
+            view=CDSView(filter=self._bias_filter), level="overlay")
         self._label = CustomJSTransform(args={"source": self.nodes}, v_func=_LABEL)
         self._text_r = LabelSet(x="x", y="y", text=transform("a", self._label), source=self.nodes,
                                 text_align="left", text_baseline="middle", x_offset="label_offset",
