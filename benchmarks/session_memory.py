@@ -105,7 +105,7 @@ _PROBE_TYPES = {
     "bokeh.document.document.Document": "bokeh Document",
     "bokeh.server.session.ServerSession": "ServerSession",
     "bokeh.server.contexts.BokehSessionContext": "SessionContext",
-    "panel.template.bootstrap.BootstrapTemplate": "BootstrapTemplate",
+    "explorer.page.Page": "Page",
 }
 
 
@@ -515,7 +515,7 @@ def report(args, r, seq_trend, probes, sessions, done, seconds):
         print("In-server probe (after gc.collect(); counts of live objects)")
         names = list(probes)
         rows = ["ExplorerState", "ExplorerState with a stepper", "Explorer", "Trainer",
-                "GraphView", "TrainingView", "Stepper", "BootstrapTemplate", "bokeh Document",
+                "GraphView", "TrainingView", "Stepper", "Page", "bokeh Document",
                 "ServerSession", "SessionContext", "bokeh models", "panel viewables",
                 "training runs", "gc objects"]
         width = max(len(n) for n in names) + 2

@@ -34,6 +34,7 @@ from .training_view import TrainingView
 from .weight_editor import WeightEditor
 
 ALERT = {"error": "danger", "success": "success", "info": "info"}
+HEADING = "h3 { font-size: 16px; font-weight: 600; margin: 12px 0 4px; }"
 
 # The tabs, as data: (title, the views in it by name).  A tab's views are made the first
 # time it is shown (or a view is asked for): most sessions open few tabs, and making
@@ -93,7 +94,7 @@ class Explorer(Viewer):
         self._show_tab()
 
         def heading(text):
-            return pn.pane.HTML(f"<h3>{text}</h3>", margin=(0, 10))
+            return pn.pane.HTML(f"<h3>{text}</h3>", margin=(0, 10), stylesheets=[HEADING])
         self.sidebar = [heading("Network"), self.settings, self.copy_link,
                         heading("Display"), self.display, heading("Files"), self.files]
         self.main = [pn.Column(self.player, self.status, self.message, self.graph, self.tabs,

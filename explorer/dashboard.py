@@ -10,6 +10,7 @@ from engine import assets
 from .addressbar import AddressBar
 from .app_layout import Explorer
 from .links import KEYS, apply_link, query_from_state, settings_from_query
+from .page import Page
 
 CSS = assets.path("explorer.css")
 
@@ -24,27 +25,19 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None, budg
     ``explorer`` lets a caller (a benchmark, a test) hand in its own Explorer.
     ``budget`` is what the session may hold (budget.py): the server's, or the defaults.
     """
-    pn.extension("katex", "tabulator", notifications=True, reconnect=True)
+    extension()
     settings, problems = settings_from_query(pn.state.session_args or {})
     if explorer is None:
         explorer = Explorer(preset=settings.pop("preset", None) or preset, budget=budget)
     apply_link(explorer.state, settings, problems)
-    template = pn.template.BootstrapTemplate(
-        title="Backprop Explorer",
-        sidebar=explorer.sidebar,
-        main=explorer.main,
-        sidebar_width=300,
-        header_background="#2166ac",
-        raw_css=[CSS.read_text(encoding="utf-8")],
-        # No busy spinner: Panel keeps every session's spinner in one process-wide list
-        # and sets them all on every event of any session (about 8 ms of server time per
-        # step with two sessions open, and a message to every open page); training
-        # and files show their own progress.
-        busy_indicator=None,
-    )
-    template.explorer = explorer  # handy for tests and notebooks
+    # No busy spinner (the template had one): Panel keeps every session's spinner in one
+    # process-wide list and sets them all on every event of any session (about 8 ms of
+    # server time per step with two sessions open); training and files show their own
+    # progress.
+    page = Page(explorer.sidebar, explorer.main)
+    page.explorer = explorer  # handy for tests and notebooks
     bar = AddressBar()
-    template.main.append(bar)
+    page.main.append(bar)
 
     def follow(*events):
         if explorer.state.stepper is not None:  # not after the session closed
@@ -53,4 +46,11 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None, budg
     explorer.state.param.watch(follow, [*KEYS.values(), "rebuilt"])
     follow()
     pn.state.on_session_destroyed(lambda context: explorer.close())
-    return template
+    return page
+
+
+def extension():
+    """Panel's extensions and settings for the page (each session's page calls it)."""
+    pn.extension("katex", "tabulator", notifications=True, reconnect=True, design="bootstrap",
+                 raw_css=[CSS.read_text(encoding="utf-8")])
+

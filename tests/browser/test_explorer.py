@@ -270,3 +270,20 @@ def test_the_console_script_serves_the_app_with_a_preset(page):
         data = bokeh_data(page, "nodes")
         assert max(data["layer"]) == 3 and sum(1 for l, u in zip(data["layer"], data["unit"])
                                                if l == 2 and u > 0) == 5  # the 3-5-3 debug net
+
+
+def test_the_menu_button_hides_and_shows_the_sidebar(page, explorer_server):
+    """The header's ☰ hides the sidebar in the page, and the graph takes the room."""
+    open_app(page, explorer_server, "xnor")
+    preset = page.get_by_text("Hidden layers (units in each", exact=False)
+    expect(preset).to_be_visible()
+    graph = page.locator("canvas").first
+    narrow = graph.bounding_box()["width"]
+    page.get_by_role("button", name="☰").click()
+    expect(preset).to_be_hidden()
+    deadline = time.monotonic() + 10
+    while graph.bounding_box()["width"] < narrow + 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert graph.bounding_box()["width"] >= narrow + 200
+    page.get_by_role("button", name="☰").click()
+    expect(preset).to_be_visible()

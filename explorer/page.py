@@ -1,0 +1,57 @@
+"""Page: the explorer as a browser page, a header over the sidebar and the main column.
+
+Panel's BootstrapTemplate drew this page before, and it was about a quarter of the
+server's CPU for each new session (a session's build 1.2 -> 0.9 s without it, served,
+on a slow day of the 2-core machine): the template makes each item of its sidebar and
+main column a root of the document, and Bokeh walks every model of the document again
+for each root added.  Here the page is one layout,
+so one root, with the template's look: its blue header, a 300 px sidebar that a button
+hides, and the two columns scrolling on their own.  Components get Bootstrap's look
+from ``pn.config.design`` (dashboard.py), as the template gave it them.
+"""
+from __future__ import annotations
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+HEADER = "#2166ac"
+SIDEBAR_WIDTH = 300
+
+
+class Page(Viewer):
+    """The page of one session: ``sidebar`` and ``main`` are Columns (append to them)."""
+
+    title = param.String(default="Backprop Explorer")
+
+    def __init__(self, sidebar, main, **params):
+        super().__init__(**params)
+        self.sidebar = pn.Column(*sidebar, width=SIDEBAR_WIDTH, scroll=True,
+                                 sizing_mode="stretch_height", margin=0,
+                                 styles={"border-right": "1px solid #dddddd",
+                                         "padding": "8px 5px"})
+        self.main = pn.Column(*main, sizing_mode="stretch_both", scroll=True, margin=0,
+                              styles={"padding": "8px 10px"})
+        # Hides and shows the sidebar in the page alone: no message to the server.
+        self.menu = pn.widgets.Button(label="☰", button_type="primary", width=48, height=40,
+                                      margin=(12, 8, 12, 16), description="Hide or show the sidebar",
+                                      stylesheets=[_MENU])
+        self.menu.js_on_click(args={"sidebar": self.sidebar},
+                              code="sidebar.visible = !sidebar.visible")
+        heading = pn.pane.HTML(f"<h1>{self.title}</h1>", margin=(0, 8), stylesheets=[_TITLE])
+        header = pn.Row(self.menu, heading, height=64, sizing_mode="stretch_width", margin=0,
+                        styles={"background": HEADER})
+        self._layout = pn.Column(
+            header, pn.Row(self.sidebar, self.main, sizing_mode="stretch_both", margin=0),
+            sizing_mode="stretch_both", margin=0, styles={"height": "100vh"})
+
+    def __panel__(self):
+        return self._layout
+
+
+_MENU = """
+.bk-btn { font-size: 26px; line-height: 1; color: white;
+          background-color: transparent !important; border: none !important; }
+.bk-btn:hover { background-color: rgba(255, 255, 255, 0.15) !important; }
+"""
+_TITLE = "h1 { color: white; font-size: 28px; font-weight: 400; margin: 0; line-height: 64px; }"
