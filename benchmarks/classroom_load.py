@@ -43,6 +43,10 @@ A probe student, one real headless Chromium page, clicks "Next step" every 600 m
 through phases 1 (alone), 3 and 4 and times each click to the repainted frame in the
 page (harness/clicks.py), as step_latency.py does.
 
+The session build is also measured on the trivial Panel app (harness/trivial.py), served
+the same way in the same run, and printed as a ratio: the machine's speed varies from
+day to day, the ratio less.
+
 Targets (issue 11, on this 2-core machine; the script prints, never asserts): pages
 interactive within 15 s; session build <= 0.3 s of server CPU; in phases 3 and 4
 the server's p95 <= 3x the phase-1 p50 and the probe's p95 <= 2x its own alone;
@@ -67,10 +71,11 @@ import psutil
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 from harness.browser import (CHROMIUM_ARGS, chromium, free_port, process_cpu_ms,  # noqa: E402
-                             served)
+                             script_server, served, serving)
 from harness.clicks import CLICKS_JS, FIND_BUTTONS_JS, GRAPH_MODELS  # noqa: E402
 from harness.stats import median, quantile  # noqa: E402
 from harness.student import Student, new_id, objects, plain  # noqa: E402
+from harness.trivial import trivial_app  # noqa: E402
 
 CHROMIUM = chromium() or "/usr/bin/chromium"
 TIMEOUT_S = 10.0        # a wait longer than this is a timeout
@@ -241,15 +246,16 @@ class Class:
                 await asyncio.sleep(self.rng.uniform(low, high))
         await asyncio.gather(*(one(p) for p in pages))
 
-    async def build_cpu(self, pids, n: int) -> list[float]:
+    async def build_cpu(self, pids, n: int, base: str | None = None,
+                        path: str = "/app") -> list[float]:
         """n students open the page one after another; the server's CPU seconds for each
         (the page, the session, the document pulled, ready).  They close together at the
         end: a closed session is let go (and garbage-collected) seconds later, which would
-        land in a later one's time."""
+        land in a later one's time.  ``base``, ``path``: another server's page."""
         out, opened = [], []
         for _ in range(n):
             before = cpu_ms(pids)
-            opened.append(await Student.join(self.base, timeout=60))
+            opened.append(await Student.join(base or self.base, path=path, timeout=60))
             await asyncio.sleep(0.3)  # document_ready's callbacks run
             out.append((cpu_ms(pids) - before) / 1000)
         for student in opened:
@@ -367,6 +373,11 @@ def run(args) -> int:
             results["alone"] = room.take()
             results["probe alone"] = probe.clicks(min(seconds, 20))
             results["build"] = room.run(room.build_cpu(pids, 8))
+            with script_server(Path(__file__).resolve(), "trivial", log.with_name(
+                    "classroom-load-trivial.log"), with_process=True) as (trivial, server):
+                results["build trivial"] = room.run(room.build_cpu(
+                    [server.pid], 8, base=trivial.replace("localhost", "127.0.0.1"),
+                    path="/trivial"))
             room.close()
             room = Class(base, args.seed + 1)
             time.sleep(4)
@@ -433,11 +444,12 @@ def report(r, n, trainers):
     print(f"  page interactive: p50 {median(good):.2f} s, slowest {slowest:.2f} s "
           f"(target <= 15 s: {verdict(len(good) == n and slowest <= 15)}); errors "
           f"{len(open_errors)}")
-    build = median(r["build"])
+    build, trivial = median(r["build"]), median(r["build trivial"])
     print(f"  server CPU over the phase: {cpu_s:.2f} s, {cpu_s / max(1, count):.3f} s a session "
           f"(with this script's students on the same 2 cores)")
     print(f"  session build, one at a time (phase 1): {build:.3f} s of server CPU, median of "
-          f"{len(r['build'])} (target <= 0.3 s: {verdict(build <= 0.3)})")
+          f"{len(r['build'])} (target <= 0.3 s: {verdict(build <= 0.3)}); the trivial Panel "
+          f"app's {trivial:.3f} s in the same run: {build / trivial:.1f}x")
     print(f"  server RSS: {r['rss']:.1f} MB a session (target <= 10 MB: "
           f"{verdict(r['rss'] <= 10)})")
 
@@ -468,8 +480,17 @@ def report(r, n, trainers):
                   f"{slowest:.1f} (target >= 2/s: {verdict(bool(rates) and slowest >= 2)})")
             summary.append(f"curves >= {slowest:.1f}/s")
     print(f"\nclassroom_load: alone p50 {base:.1f} ms; open slowest {slowest_open(r):.1f} s, "
-          f"build {build:.3f} s CPU, {r['rss']:.1f} MB a session; "
+          f"build {build:.3f} s CPU ({build / trivial:.1f}x the trivial app's), "
+          f"{r['rss']:.1f} MB a session; "
           + "; ".join(summary))
+
+
+def serve(port: int) -> None:
+    """The trivial app, whose session build is measured beside the explorer's."""
+    import panel as pn
+
+    pn.serve({"trivial": trivial_app}, port=port, address="localhost", show=False,
+             websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"], num_procs=1)
 
 
 def slowest_open(r) -> float:
@@ -487,7 +508,8 @@ def main(argv=None) -> int:
     parser.add_argument("--deploy", type=int, default=0, metavar="N",
                         help="N servers behind nginx (backprop-explorer deploy) instead of one; "
                              "CPU and memory are theirs together")
-    return run(parser.parse_args(argv))
+    args, served_instead = serving(parser, argv, serve)
+    return 0 if served_instead else run(args)
 
 
 if __name__ == "__main__":
