@@ -94,7 +94,7 @@ def main(argv=None) -> int:
         from . import deploy
         return deploy.main(argv[1:])
     args = parser().parse_args(argv)
-    from .serving import Roster, qr_text, student_url
+    from .serving import Roster, qr_text, quieten_garbage_collection, student_url
     try:
         origins, budget = settings(args)
     except ValueError as error:
@@ -131,6 +131,7 @@ def main(argv=None) -> int:
     print(f"  Pages accepted from: {', '.join(origins)}", flush=True)
     print(f"  Each session: at most {budget.max_params:,} weights and "
           f"{budget.max_session_mb:g} MB; at most {roster.limit} sessions", flush=True)
+    quieten_garbage_collection()
     pn.serve(pages, port=args.port, address="0.0.0.0" if args.classroom else "localhost",
              show=args.show, title="Backprop Explorer", websocket_origin=origins,
              admin=args.admin, warm=True,
