@@ -33,7 +33,7 @@ class Page(Viewer):
         self.main = pn.Column(*main, sizing_mode="stretch_both", scroll=True, margin=0,
                               styles={"padding": "8px 10px"})
         # Hides and shows the sidebar in the page alone: no message to the server.
-        self.menu = pn.widgets.Button(label="☰", button_type="primary", width=48, height=40,
+        self.menu = pn.widgets.Button(label="☰", color="primary", width=48, height=40,
                                       margin=(12, 8, 12, 16), description="Hide or show the sidebar",
                                       stylesheets=[_MENU])
         self.menu.js_on_click(args={"sidebar": self.sidebar},
