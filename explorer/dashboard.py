@@ -53,4 +53,3 @@ def extension():
     """Panel's extensions and settings for the page (each session's page calls it)."""
     pn.extension("katex", "tabulator", notifications=True, reconnect=True, design="bootstrap",
                  raw_css=[CSS.read_text(encoding="utf-8")])
-

@@ -4,9 +4,9 @@ Panel's BootstrapTemplate drew this page before, and it was about a quarter of t
 server's CPU for each new session (a session's build 1.2 -> 0.9 s without it, served,
 on a slow day of the 2-core machine): the template makes each item of its sidebar and
 main column a root of the document, and Bokeh walks every model of the document again
-for each root added.  Here the page is one layout,
-so one root, with the template's look: its blue header, a 300 px sidebar that a button
-hides, and the two columns scrolling on their own.  Components get Bootstrap's look
+for each root added.  Here the page is one layout, so one root, with the template's
+look: its blue header, a 300 px sidebar that a button hides, and the two columns
+scrolling on their own.  Components get Bootstrap's look
 from ``pn.config.design`` (dashboard.py), as the template gave it them.
 """
 from __future__ import annotations
