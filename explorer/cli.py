@@ -94,13 +94,15 @@ def main(argv=None) -> int:
         from . import deploy
         return deploy.main(argv[1:])
     args = parser().parse_args(argv)
-    from .serving import Roster, qr_text, quieten_garbage_collection, student_url
+    from .collection import Collector, quieten
+    from .serving import Roster, qr_text, student_url
     try:
         origins, budget = settings(args)
     except ValueError as error:
         print(f"backprop-explorer: {error}", file=sys.stderr)
         return 2
     roster = Roster(limit=args.max_sessions)
+    collector = Collector()
 
     if args.training_workers:  # read when the pool is first made, in the first session
         from .training_pool import WORKERS_VARIABLE
@@ -113,7 +115,12 @@ def main(argv=None) -> int:
     def app():  # Panel serves a plain function per session (it shows a partial's repr)
         if not roster.join():
             return full_page(roster)
-        pn.state.on_session_destroyed(lambda context: roster.leave())
+
+        def leave(context):
+            roster.leave()
+            collector.closed(still_open=roster.count)
+        pn.state.on_session_destroyed(leave)
+        pn.state.onload(collector.built)  # the page's models exist once it is ready
         return create_app(preset=args.preset, budget=budget)
 
     pages = {"app": app}
@@ -131,7 +138,7 @@ def main(argv=None) -> int:
     print(f"  Pages accepted from: {', '.join(origins)}", flush=True)
     print(f"  Each session: at most {budget.max_params:,} weights and "
           f"{budget.max_session_mb:g} MB; at most {roster.limit} sessions", flush=True)
-    quieten_garbage_collection()
+    quieten()
     pn.serve(pages, port=args.port, address="0.0.0.0" if args.classroom else "localhost",
              show=args.show, title="Backprop Explorer", websocket_origin=origins,
              admin=args.admin, warm=True,

@@ -14,7 +14,6 @@ made by the command line (cli.py) and handed to the pages it serves.
 """
 from __future__ import annotations
 
-import gc
 import io
 import ipaddress
 import socket
@@ -112,26 +111,6 @@ def qr_text(url: str) -> str:
     out = io.StringIO()
     qr(url).terminal(out=out, compact=True)
     return out.getvalue()
-
-
-FULL_COLLECTIONS_APART = 10  # times Python's default count of young collections between full ones
-
-
-def quieten_garbage_collection() -> None:
-    """Make the server's full garbage collections rarer and shorter; call once, at start.
-
-    A full collection walks every object of every open session, and every student waits
-    through it: with 30 sessions open they took 0.4-1.2 s here, every 6-8 s
-    (classroom_load, phase 4).  What exists at start (modules, classes: 165,000 objects,
-    most of the walk with few sessions open) is frozen out of the walks, and full
-    collections wait for ten times as many young ones.  Sessions' cycles are still
-    collected: by the rarer full collections, and by Panel's, which follows closed
-    sessions.
-    """
-    gc.collect()
-    gc.freeze()
-    young, middle, full = gc.get_threshold()
-    gc.set_threshold(young, middle, full * FULL_COLLECTIONS_APART)
 
 
 @dataclass

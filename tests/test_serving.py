@@ -2,9 +2,6 @@
 students' link and its QR code, the roster of sessions.  The served checks (a real
 server, websockets, the projector page in Chromium) are in tests/browser/test_classroom.py."""
 import socket
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -104,28 +101,3 @@ def test_the_roster_counts_places_and_refuses_past_its_limit():
 def test_the_command_line_refuses_bad_options_before_serving(args, words, capsys):
     assert cli.main(args) == 2
     assert words in capsys.readouterr().err
-
-
-def test_quieter_garbage_collection_freezes_the_start_and_still_collects_sessions_cycles():
-    """Run in a fresh interpreter: it changes the process's collector for good."""
-    code = textwrap.dedent("""
-        import gc
-        from explorer.serving import FULL_COLLECTIONS_APART, quieten_garbage_collection
-        before = gc.get_threshold()
-        quieten_garbage_collection()
-        frozen = gc.get_freeze_count()
-        assert frozen > 1000, frozen  # the modules and classes loaded so far
-        assert gc.get_threshold() == (before[0], before[1], before[2] * FULL_COLLECTIONS_APART)
-
-        class Session:  # a closed session's objects, in a cycle
-            pass
-        a, b = Session(), Session()
-        a.other, b.other = b, a
-        del a, b
-        assert gc.collect() >= 2
-        print("ok")
-    """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "ok"
