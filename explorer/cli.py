@@ -95,7 +95,7 @@ def main(argv=None) -> int:
         return deploy.main(argv[1:])
     args = parser().parse_args(argv)
     from .collection import Collector, quieten
-    from .serving import Roster, qr_text, student_url
+    from .serving import Roster, qr_text, send_without_delay, student_url
     try:
         origins, budget = settings(args)
     except ValueError as error:
@@ -139,6 +139,7 @@ def main(argv=None) -> int:
     print(f"  Each session: at most {budget.max_params:,} weights and "
           f"{budget.max_session_mb:g} MB; at most {roster.limit} sessions", flush=True)
     quieten()
+    send_without_delay()
     pn.serve(pages, port=args.port, address="0.0.0.0" if args.classroom else "localhost",
              show=args.show, title="Backprop Explorer", websocket_origin=origins,
              admin=args.admin, warm=True,

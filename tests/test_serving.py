@@ -2,6 +2,8 @@
 students' link and its QR code, the roster of sessions.  The served checks (a real
 server, websockets, the projector page in Chromium) are in tests/browser/test_classroom.py."""
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -101,3 +103,56 @@ def test_the_roster_counts_places_and_refuses_past_its_limit():
 def test_the_command_line_refuses_bad_options_before_serving(args, words, capsys):
     assert cli.main(args) == 2
     assert words in capsys.readouterr().err
+
+
+NODELAY_CHECK = """
+import asyncio, os, socket, sys, time
+import panel as pn, psutil
+from explorer import serving
+from harness.browser import free_port
+from harness.student import Student
+if sys.argv[1] == "on":
+    serving.send_without_delay()
+port = free_port()
+server = pn.serve({"app": lambda: pn.pane.Markdown("hello")}, port=port, address="127.0.0.1",
+                  websocket_origin=[f"127.0.0.1:{port}"], show=False, threaded=True)
+deadline = time.monotonic() + 60
+while True:  # the server's thread is listening
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        break
+    except OSError:
+        assert time.monotonic() < deadline, "the server never listened"
+        time.sleep(0.1)
+
+async def main():
+    student = await Student.join(f"http://127.0.0.1:{port}", timeout=60)
+    try:
+        ends = [c for c in psutil.Process().net_connections(kind="tcp")
+                if c.status == "ESTABLISHED" and c.laddr.port == port]  # the server's ends
+        on = []
+        for c in ends:
+            s = socket.socket(fileno=os.dup(c.fd))
+            on.append(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0)
+            s.close()
+        print(sorted(set(on)))
+    finally:
+        student.close()
+code = 1
+try:
+    asyncio.run(main())
+    code = 0
+finally:
+    sys.stdout.flush(), sys.stderr.flush()
+    os._exit(code)  # the server's thread would keep the process
+"""
+
+
+@pytest.mark.parametrize("mode, expected", [("on", "[True]"), ("off", "[False]")])
+def test_the_servers_websockets_send_without_nagles_delay(mode, expected):
+    """A real server in a fresh process, a real session's websocket; its server end has
+    TCP_NODELAY set (and, without send_without_delay, does not: the check can tell)."""
+    out = subprocess.run([sys.executable, "-c", NODELAY_CHECK, mode], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == expected
