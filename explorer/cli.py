@@ -120,7 +120,10 @@ def main(argv=None) -> int:
             roster.leave()
             collector.closed(still_open=roster.count)
         pn.state.on_session_destroyed(leave)
-        pn.state.onload(collector.built)  # the page's models exist once it is ready
+        # Frozen out of full collections: the pages built before this one, now; this
+        # one once it is ready (its models are made after this function returns).
+        collector.built()
+        pn.state.onload(collector.built)
         return create_app(preset=args.preset, budget=budget)
 
     pages = {"app": app}

@@ -10,7 +10,9 @@ So what is live is frozen out of the walks (``gc.freeze``), and a full
 collection walks only what is new since the last freeze:
 
 * at start (the modules and classes: 165,000 objects);
-* once each session's page is built (its ``document_ready``);
+* as each session starts (the pages before it are whole by then), and once its
+  page is ready (``document_ready``): thirty pages opening at once are built
+  with few of them left in the walks;
 * after each reclaim.
 
 Freezing has a price.  A closed session's objects are freed as usual when
@@ -50,7 +52,7 @@ class Collector:
         self.reclaims = 0
 
     def built(self) -> None:
-        """A page is built: what is live now is frozen out of later full collections."""
+        """Pages are built: what is live now is frozen out of later full collections."""
         gc.freeze()
 
     def closed(self, still_open: int) -> None:
