@@ -28,8 +28,8 @@ from concurrent.futures.process import BrokenProcessPool
 from engine.training import CONVERGED, MAX_ITERATIONS
 
 from .state import ExplorerState
-from .training_pool import (ERROR, LBFGS_MIN_ITERATIONS, Job, Metrics, Slice, TrainingPool,
-                            metrics, run_slice, shared_pool)
+from .training_pool import (ERROR, LBFGS_MIN_ITERATIONS, NEED_DATA, Job, Metrics, Slice,
+                            TrainingPool, examples_key, metrics, run_slice, shared_pool)
 
 METHODS = {"Gradient descent (full batch)": "gd", "Mini-batch gradient descent": "minibatch",
            "L-BFGS (advanced optimization)": "lbfgs"}
@@ -143,7 +143,8 @@ class Trainer(param.Parameterized):
                   batch_size=min(self.batch_size, stepper.m) if minibatch else None,
                   seed=s.seed, start_iteration=stepper.iterations_done, iterations=MAX_ITERATIONS,
                   min_iterations=LBFGS_MIN_ITERATIONS if lbfgs else 1,
-                  X_test=s.X_test, Y_test=s.Y_test)
+                  X_test=s.X_test, Y_test=s.Y_test,
+                  data_key=examples_key(stepper.X, stepper.Y, s.X_test, s.Y_test))
         run = _Run(base=stepper.iterations_done, job=job)
         if not self.costs["J"]:
             self.costs["iteration"].append(run.base)
@@ -152,13 +153,16 @@ class Trainer(param.Parameterized):
         self._run, self._started = run, time.perf_counter()
         self.running = True
         self.status = "Training…"
-        self._submit(run, net)
+        self._submit(run, net, with_examples=True)
 
-    def _submit(self, run: _Run, net):
+    def _submit(self, run: _Run, net, with_examples: bool = False):
         """Send the run's next slice to the pool, from ``net``; if the pool cannot
-        take it, end the run with a message that poll() reports."""
+        take it, end the run with a message that poll() reports.  The examples go with
+        the first slice, and to a worker that says it has not got them (NEED_DATA)."""
         job = replace(run.job, network=net, start_iteration=run.base + run.done,
                       iterations=MAX_ITERATIONS - run.done)
+        if not with_examples:
+            job = job.without_examples()
         try:
             future = self._pool.submit(run_slice, job)
         except Exception as error:  # no pool: the server is shutting down, or cannot fork
@@ -182,6 +186,14 @@ class Trainer(param.Parameterized):
         except Exception as error:  # the slice could not be sent or returned
             piece = Slice(run.job.network, [], ERROR,
                           f"a slice of training failed ({type(error).__name__}: {error}).")
+        if piece is not None and piece.reason == NEED_DATA:  # nothing trained: send again
+            with run.lock:
+                stop = run.stop
+            if stop:
+                run.end(None)
+            else:
+                self._submit(run, piece.network, with_examples=True)
+            return
         with run.lock:
             if piece is not None:
                 run.costs.extend((run.done + k, J) for k, J in enumerate(piece.costs, start=1))

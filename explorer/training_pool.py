@@ -17,6 +17,12 @@ Why processes, and why slices:
 * The pool's queue is first come, first served and a session has at most one
   slice queued, so sessions take turns: thirty students training all see
   their curves move, and a pause takes effect within one slice.
+* A worker keeps the examples it was sent (``Job.data_key``), so a slice
+  carries only the weights.  The digits' examples are 1 MB: sent with each of
+  the 40 slices a second that ten trainers take, pickling and piping them cost
+  the server a tenth of a core, and held its GIL against the students' clicks.
+  A worker that has not got them (or has dropped them) says so (``NEED_DATA``),
+  and the session sends the slice again with them.
 
 The pool has as many workers as the cores this process may use and starts on
 first use.  Workers are forked from a small server process (``forkserver``)
@@ -31,14 +37,16 @@ one.  No Panel here.
 from __future__ import annotations
 
 import functools
+import hashlib
 import multiprocessing
 import os
 import select
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -50,14 +58,18 @@ SLICE_SECONDS = 0.05  # a slice's length: short enough for turns, long enough to
 # iterations blobs needed 317, 204 and 62 iterations against 32 in one run.
 LBFGS_MIN_ITERATIONS = 20
 ERROR = "error"       # Slice.reason when train raised
+NEED_DATA = "need data"  # Slice.reason: the worker has not got the job's examples; send them
+EXAMPLES_KEPT_MB = 256   # what a worker keeps of the examples it was sent, newest first
 
 
 @dataclass(frozen=True)
 class Job:
-    """One slice of training, everything a worker needs to run it."""
+    """One slice of training, everything a worker needs to run it.  With a ``data_key``
+    the examples may be left out (None): the worker then uses the ones it keeps under
+    that key, sent with an earlier slice."""
     network: Network
-    X: np.ndarray
-    Y: np.ndarray
+    X: np.ndarray | None
+    Y: np.ndarray | None
     method: str                 # "gd" or "lbfgs"
     learning_rate: float
     batch_size: int | None      # mini-batch size, gd only
@@ -68,6 +80,51 @@ class Job:
     min_iterations: int = 1     # however long they take
     X_test: np.ndarray | None = None  # held-out examples, for the slice's metrics
     Y_test: np.ndarray | None = None
+    data_key: str = ""          # names X, Y, X_test, Y_test (examples_key); "": always sent
+
+    def without_examples(self) -> Job:
+        """This job with its examples left out, for a worker that keeps them."""
+        return replace(self, X=None, Y=None, X_test=None, Y_test=None) if self.data_key else self
+
+
+def examples_key(*arrays) -> str:
+    """A name for these examples that only the same values have (a digest of the shapes,
+    types and bytes of each array; None counts too)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        if a is None:
+            digest.update(b"none;")
+            continue
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape};".encode())
+        digest.update(a.data)
+    return digest.hexdigest()
+
+
+# In each worker process (never in the server): the examples it was sent, by data_key,
+# the one used last at the end.
+_kept: OrderedDict = OrderedDict()
+
+
+def _nbytes(examples) -> int:
+    return sum(a.nbytes for a in examples if a is not None)
+
+
+def _examples(job: Job):
+    """(X, Y, X_test, Y_test) for the job: its own (then kept, if it has a key), or those
+    kept under its key; None when this worker has not got them."""
+    if job.X is not None:
+        examples = (job.X, job.Y, job.X_test, job.Y_test)
+        if job.data_key:
+            _kept[job.data_key] = examples
+            _kept.move_to_end(job.data_key)
+            while len(_kept) > 1 and sum(map(_nbytes, _kept.values())) > EXAMPLES_KEPT_MB * 2**20:
+                _kept.popitem(last=False)
+        return examples
+    examples = _kept.get(job.data_key)
+    if examples is not None:
+        _kept.move_to_end(job.data_key)
+    return examples
 
 
 @dataclass(frozen=True)
@@ -119,6 +176,10 @@ class Slice:
 
 def run_slice(job: Job) -> Slice:
     """Train for about ``job.seconds`` (in a worker process)."""
+    examples = _examples(job)
+    if examples is None:
+        return Slice(job.network, [], NEED_DATA, "")
+    X, Y, X_test, Y_test = examples
     deadline = time.perf_counter() + job.seconds
     enough = job.start_iteration + job.min_iterations
 
@@ -126,7 +187,7 @@ def run_slice(job: Job) -> Slice:
         return iteration < enough or time.perf_counter() < deadline
     try:
         network, history = train(
-            job.network, job.X, job.Y, method=job.method, learning_rate=job.learning_rate,
+            job.network, X, Y, method=job.method, learning_rate=job.learning_rate,
             iterations=job.iterations, batch_size=job.batch_size, seed=job.seed,
             start_iteration=job.start_iteration, callback=more)
     except ValueError as error:  # the engine's message, for the user as it is
@@ -135,7 +196,7 @@ def run_slice(job: Job) -> Slice:
         return Slice(job.network, [], ERROR,
                      f"training failed in a worker ({type(error).__name__}: {error}).")
     return Slice(network, list(history[1:]), history.reason, history.stopped,
-                 metrics(network, job.X, job.Y, job.X_test, job.Y_test) if len(history) > 1
+                 metrics(network, X, Y, X_test, Y_test) if len(history) > 1
                  else None)
 
 

@@ -15,8 +15,9 @@ from explorer.checker import GradientChecker
 from explorer import files
 from explorer.state import ExplorerState
 from explorer.trainer import Trainer
-from explorer.training_pool import (WORKER_NICENESS, ERROR, Job, TrainingPool, blas_threads,
-                                    run_slice, shared_pool)
+from explorer import training_pool
+from explorer.training_pool import (WORKER_NICENESS, ERROR, NEED_DATA, Job, TrainingPool,
+                                    blas_threads, examples_key, run_slice, shared_pool)
 
 
 def run_for(trainer, seconds, until=None):
@@ -42,11 +43,14 @@ def pause(trainer):
 
 
 class CountingPool(TrainingPool):
-    """A real pool that counts the slices submitted to it."""
+    """A real pool that counts the slices submitted to it, and those sent with the
+    examples."""
     submitted = 0
+    with_examples = 0
 
     def submit(self, fn, *args):
         self.submitted += 1
+        self.with_examples += args[0].X is not None
         return super().submit(fn, *args)
 
 
@@ -344,3 +348,70 @@ def test_the_servers_pool_takes_its_size_from_the_command_line(monkeypatch):
     assert shared_pool.__wrapped__().workers == 3  # a pool of its own: made, not started
     monkeypatch.delenv(WORKERS_VARIABLE)
     assert shared_pool.__wrapped__().workers == len(os.sched_getaffinity(0))
+
+
+def gd_job(state, key="", **kwargs):
+    s = state.stepper
+    return Job(network=state.network, X=s.X, Y=s.Y, method="gd", learning_rate=s.learning_rate,
+               batch_size=None, seed=0, start_iteration=0, iterations=20, seconds=60,
+               data_key=key, **kwargs)
+
+
+def test_a_worker_keeps_the_examples_it_was_sent_and_trains_the_same_without_them(monkeypatch):
+    monkeypatch.setattr(training_pool, "_kept", type(training_pool._kept)())  # a new worker
+    state = ExplorerState(preset="xor")
+    key = examples_key(state.stepper.X, state.stepper.Y, None, None)
+    job = gd_job(state, key)
+    bare = job.without_examples()
+    assert bare.X is None and bare.Y is None and bare.data_key == key
+    unknown = run_slice(bare)  # not sent yet: the worker asks for them
+    assert unknown.reason == NEED_DATA and unknown.costs == []
+    assert_same_weights(unknown.network, state.network)
+    sent = run_slice(job)
+    kept = run_slice(bare)
+    expected, history = serial(state, state.network, 20)
+    for piece in (sent, kept):
+        assert piece.reason == "iterations" and piece.costs == list(history[1:])
+        assert_same_weights(piece.network, expected)
+    # Without a key the examples always go with the job.
+    assert gd_job(state).without_examples().X is state.stepper.X
+
+
+def test_examples_keys_name_the_values_and_workers_keep_only_the_newest_within_their_limit(
+        monkeypatch):
+    a = np.arange(12.0).reshape(6, 2)
+    b = a.copy()
+    b[5, 1] += 1e-9
+    assert examples_key(a, a[:, :1], None, None) == examples_key(a.copy(), a[:, :1].copy(), None, None)
+    assert examples_key(a, a[:, :1], None, None) != examples_key(b, a[:, :1], None, None)
+    assert examples_key(a, a[:, :1], None, None) != examples_key(a, a[:, :1], a, a[:, :1])
+    assert examples_key(a.reshape(3, 4), None) != examples_key(a, None)
+    monkeypatch.setattr(training_pool, "_kept", type(training_pool._kept)())
+    monkeypatch.setattr(training_pool, "EXAMPLES_KEPT_MB", 1)  # about two of these
+    xor = ExplorerState(preset="xor")
+    big = np.zeros((1000, 200))  # 1.6 MB: over the limit alone, kept all the same
+    keys = []
+    for k in range(3):
+        X = big + k
+        keys.append(examples_key(X, xor.stepper.Y, None, None))
+        training_pool._examples(Job(network=xor.network, X=X, Y=xor.stepper.Y, method="gd",
+                                    learning_rate=1, batch_size=None, seed=0, start_iteration=0,
+                                    iterations=1, data_key=keys[-1]))
+    assert list(training_pool._kept) == keys[-1:]
+
+
+def test_a_run_sends_its_examples_with_the_first_slice_and_to_each_worker_once():
+    pool = CountingPool(workers=2)
+    try:
+        state = ExplorerState(preset="xor")
+        start = state.network
+        trainer = Trainer(state=state, pool=pool)
+        run_for(trainer, 2.0)  # slices of about 50 ms
+        assert pool.submitted >= 10
+        assert 1 <= pool.with_examples <= 1 + pool.workers  # the first, and each worker's miss
+        done = state.stepper.iterations_done
+        expected, history = serial(state, start, done)
+        assert_same_weights(state.network, expected)
+        assert trainer.costs["J"] == list(history)
+    finally:
+        pool.shutdown()
