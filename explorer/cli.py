@@ -94,6 +94,8 @@ def main(argv=None) -> int:
         from . import deploy
         return deploy.main(argv[1:])
     args = parser().parse_args(argv)
+    from tornado.ioloop import IOLoop
+
     from .collection import Collector, quieten
     from .serving import Roster, qr_text, send_without_delay, student_url
     try:
@@ -102,7 +104,8 @@ def main(argv=None) -> int:
         print(f"backprop-explorer: {error}", file=sys.stderr)
         return 2
     roster = Roster(limit=args.max_sessions)
-    collector = Collector()
+    # A reclaim waits a second: the closing session's own callbacks still hold it.
+    collector = Collector(later=lambda fn: IOLoop.current().call_later(1.0, fn))
 
     if args.training_workers:  # read when the pool is first made, in the first session
         from .training_pool import WORKERS_VARIABLE

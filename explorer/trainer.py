@@ -54,6 +54,7 @@ class _Run:
     latest: object = None                       # the newest Network
     metrics: Metrics | None = None              # ... and how it does
     last: Slice | None = None                   # the slice that ended the run, once it ended
+    examples_due: int = 0                       # slices still to be sent with the examples
 
     def halt(self):
         """Submit no more slices, and drop the one queued if it has not started."""
@@ -153,14 +154,23 @@ class Trainer(param.Parameterized):
         self._run, self._started = run, time.perf_counter()
         self.running = True
         self.status = "Training…"
-        self._submit(run, net, with_examples=True)
+        run.examples_due = self._pool.workers
+        self._submit(run, net)
 
-    def _submit(self, run: _Run, net, with_examples: bool = False):
+    def _submit(self, run: _Run, net):
         """Send the run's next slice to the pool, from ``net``; if the pool cannot
-        take it, end the run with a message that poll() reports.  The examples go with
-        the first slice, and to a worker that says it has not got them (NEED_DATA)."""
+        take it, end the run with a message that poll() reports.
+
+        The examples go with the run's first slices, as many as the pool has workers,
+        and again after a worker says it has not got them (NEED_DATA).  The session
+        cannot choose the worker: idle workers take turns at the pool's queue, so the
+        slice sent again after a miss would go to the worker that has them, and the next
+        one back to the one that has not."""
         job = replace(run.job, network=net, start_iteration=run.base + run.done,
                       iterations=MAX_ITERATIONS - run.done)
+        with run.lock:
+            with_examples = run.examples_due > 0
+            run.examples_due = max(0, run.examples_due - 1)
         if not with_examples:
             job = job.without_examples()
         try:
@@ -189,10 +199,11 @@ class Trainer(param.Parameterized):
         if piece is not None and piece.reason == NEED_DATA:  # nothing trained: send again
             with run.lock:
                 stop = run.stop
+                run.examples_due = self._pool.workers
             if stop:
                 run.end(None)
             else:
-                self._submit(run, piece.network, with_examples=True)
+                self._submit(run, piece.network)
             return
         with run.lock:
             if piece is not None:

@@ -6,6 +6,7 @@ is compared with one serial call of the engine's ``train`` from the same start.
 import os
 import signal
 import time
+from concurrent.futures import Future
 
 import numpy as np
 import pytest
@@ -14,10 +15,11 @@ from engine import train
 from explorer.checker import GradientChecker
 from explorer import files
 from explorer.state import ExplorerState
-from explorer.trainer import Trainer
+from explorer.trainer import Trainer, _Run
 from explorer import training_pool
-from explorer.training_pool import (WORKER_NICENESS, ERROR, NEED_DATA, Job, TrainingPool,
-                                    blas_threads, examples_key, run_slice, shared_pool)
+from explorer.training_pool import (WORKER_NICENESS, ERROR, NEED_DATA, Job, Slice,
+                                    TrainingPool, blas_threads, examples_key, run_slice,
+                                    shared_pool)
 
 
 def run_for(trainer, seconds, until=None):
@@ -49,8 +51,9 @@ class CountingPool(TrainingPool):
     with_examples = 0
 
     def submit(self, fn, *args):
-        self.submitted += 1
-        self.with_examples += args[0].X is not None
+        if args and isinstance(args[0], Job):
+            self.submitted += 1
+            self.with_examples += args[0].X is not None
         return super().submit(fn, *args)
 
 
@@ -350,11 +353,12 @@ def test_the_servers_pool_takes_its_size_from_the_command_line(monkeypatch):
     assert shared_pool.__wrapped__().workers == len(os.sched_getaffinity(0))
 
 
-def gd_job(state, key="", **kwargs):
+def gd_job(state, key="", seconds=60.0):
+    """20 iterations of gradient descent (unless ``seconds`` run out first)."""
     s = state.stepper
     return Job(network=state.network, X=s.X, Y=s.Y, method="gd", learning_rate=s.learning_rate,
-               batch_size=None, seed=0, start_iteration=0, iterations=20, seconds=60,
-               data_key=key, **kwargs)
+               batch_size=None, seed=0, start_iteration=0, iterations=20, seconds=seconds,
+               data_key=key)
 
 
 def test_a_worker_keeps_the_examples_it_was_sent_and_trains_the_same_without_them(monkeypatch):
@@ -387,31 +391,68 @@ def test_examples_keys_name_the_values_and_workers_keep_only_the_newest_within_t
     assert examples_key(a, a[:, :1], None, None) != examples_key(a, a[:, :1], a, a[:, :1])
     assert examples_key(a.reshape(3, 4), None) != examples_key(a, None)
     monkeypatch.setattr(training_pool, "_kept", type(training_pool._kept)())
-    monkeypatch.setattr(training_pool, "EXAMPLES_KEPT_MB", 1)  # about two of these
+    monkeypatch.setattr(training_pool, "EXAMPLES_KEPT_MB", 1)
     xor = ExplorerState(preset="xor")
-    big = np.zeros((1000, 200))  # 1.6 MB: over the limit alone, kept all the same
-    keys = []
-    for k in range(3):
-        X = big + k
-        keys.append(examples_key(X, xor.stepper.Y, None, None))
-        training_pool._examples(Job(network=xor.network, X=X, Y=xor.stepper.Y, method="gd",
-                                    learning_rate=1, batch_size=None, seed=0, start_iteration=0,
-                                    iterations=1, data_key=keys[-1]))
-    assert list(training_pool._kept) == keys[-1:]
+
+    def send(X):
+        key = examples_key(X, xor.stepper.Y, None, None)
+        job = Job(network=xor.network, X=X, Y=xor.stepper.Y, method="gd", learning_rate=1,
+                  batch_size=None, seed=0, start_iteration=0, iterations=1, data_key=key)
+        training_pool._examples(job)
+        return job
+    small = [send(np.full((100, 200), k)) for k in range(3)]  # 160 KB each: all kept
+    assert list(training_pool._kept) == [j.data_key for j in small]
+    training_pool._examples(small[0].without_examples())  # used: now the newest
+    big = send(np.zeros((4000, 200)))  # 6.4 MB: over the limit alone, kept all the same
+    assert list(training_pool._kept) == [big.data_key]  # the older ones go first
+    assert training_pool._examples(small[1].without_examples()) is None
 
 
-def test_a_run_sends_its_examples_with_the_first_slice_and_to_each_worker_once():
+def test_a_run_sends_its_examples_with_its_first_slices_only_though_workers_take_turns():
+    """With both workers started, idle workers take turns at the pool's queue: a run's
+    slices alternate between them.  Each gets the examples once; after that the slices
+    carry only the weights."""
     pool = CountingPool(workers=2)
     try:
+        # Two slices at once start both workers (the pool starts them as work needs them).
+        for future in [pool.submit(time.sleep, 0.5), pool.submit(time.sleep, 0.5)]:
+            future.result(timeout=60)
+        pool.submitted = pool.with_examples = 0
         state = ExplorerState(preset="xor")
         start = state.network
         trainer = Trainer(state=state, pool=pool)
         run_for(trainer, 2.0)  # slices of about 50 ms
         assert pool.submitted >= 10
-        assert 1 <= pool.with_examples <= 1 + pool.workers  # the first, and each worker's miss
+        assert pool.with_examples <= 2 * pool.workers  # the first two, and two after a miss
         done = state.stepper.iterations_done
         expected, history = serial(state, start, done)
         assert_same_weights(state.network, expected)
         assert trainer.costs["J"] == list(history)
+    finally:
+        pool.shutdown()
+
+
+def test_a_worker_without_the_examples_gets_the_slice_again_with_them_unless_paused():
+    pool = CountingPool(workers=1)
+    try:
+        state = ExplorerState(preset="xor")
+        trainer = Trainer(state=state, pool=pool)
+        s = state.stepper
+        job = gd_job(state, examples_key(s.X, s.Y, None, None)).without_examples()
+        missed = Future()
+        missed.set_result(Slice(job.network, [], NEED_DATA, ""))  # a worker's answer
+        paused = _Run(base=0, job=job)
+        paused.halt()
+        trainer._on_slice(paused, missed)
+        assert paused.settled.is_set() and paused.last is None and pool.submitted == 0
+        going = _Run(base=0, job=gd_job(state, job.data_key, seconds=0.05))
+        trainer._on_slice(going, missed)  # sent again, with the examples
+        assert pool.submitted == 1 and pool.with_examples == 1
+        deadline = time.monotonic() + 30
+        while going.done == 0:  # the worker trains it
+            assert time.monotonic() < deadline, "the slice sent again never trained"
+            time.sleep(0.02)
+        going.halt()
+        assert going.settled.wait(30)
     finally:
         pool.shutdown()
