@@ -17,12 +17,12 @@ Why processes, and why slices:
 * The pool's queue is first come, first served and a session has at most one
   slice queued, so sessions take turns: thirty students training all see
   their curves move, and a pause takes effect within one slice.
-* A worker keeps the examples it was sent (``Job.data_key``), so a slice
-  carries only the weights.  The digits' examples are 1 MB: sent with each of
-  the 40 slices a second that ten trainers take, pickling and piping them cost
-  the server a tenth of a core, and held its GIL against the students' clicks.
-  A worker that has not got them (or has dropped them) says so (``NEED_DATA``),
-  and the session sends the slice again with them.
+* A worker keeps the examples it was sent (``Job.data_key``), so after a run's
+  first slices (one per worker) a slice carries only the weights.  The digits'
+  examples are 1 MB: sent with each of the 40 slices a second that ten trainers
+  take, pickling and piping them cost the server a tenth of a core, and held its
+  GIL against the students' clicks.  A worker that has not got them (or has
+  dropped them) says so (``NEED_DATA``), and the session sends them again.
 
 The pool has as many workers as the cores this process may use and starts on
 first use.  Workers are forked from a small server process (``forkserver``)
@@ -59,7 +59,7 @@ SLICE_SECONDS = 0.05  # a slice's length: short enough for turns, long enough to
 LBFGS_MIN_ITERATIONS = 20
 ERROR = "error"       # Slice.reason when train raised
 NEED_DATA = "need data"  # Slice.reason: the worker has not got the job's examples; send them
-EXAMPLES_KEPT_MB = 256   # what a worker keeps of the examples it was sent, newest first
+EXAMPLES_KEPT_MB = 256   # what a worker keeps of the examples it was sent, those used last
 
 
 @dataclass(frozen=True)
