@@ -403,6 +403,9 @@ def test_examples_keys_name_the_values_and_workers_keep_only_the_newest_within_t
     small = [send(np.full((100, 200), k)) for k in range(3)]  # 160 KB each: all kept
     assert list(training_pool._kept) == [j.data_key for j in small]
     training_pool._examples(small[0].without_examples())  # used: now the newest
+    mid = send(np.zeros((400, 200)))  # 640 KB: over the limit with all three
+    # The one used least lately goes (small[1]), not the first sent (small[0]).
+    assert list(training_pool._kept) == [small[2].data_key, small[0].data_key, mid.data_key]
     big = send(np.zeros((4000, 200)))  # 6.4 MB: over the limit alone, kept all the same
     assert list(training_pool._kept) == [big.data_key]  # the older ones go first
     assert training_pool._examples(small[1].without_examples()) is None
