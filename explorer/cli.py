@@ -112,6 +112,7 @@ def main(argv=None) -> int:
         os.environ[WORKERS_VARIABLE] = str(args.training_workers)
     import panel as pn
 
+    from .bokeh_cost import lighten
     from .classroom import classroom_page, full_page
     from .dashboard import create_app
 
@@ -146,6 +147,7 @@ def main(argv=None) -> int:
           f"{budget.max_session_mb:g} MB; at most {roster.limit} sessions", flush=True)
     quieten()
     send_without_delay()
+    lighten()
     pn.serve(pages, port=args.port, address="0.0.0.0" if args.classroom else "localhost",
              show=args.show, title="Backprop Explorer", websocket_origin=origins,
              admin=args.admin, warm=True,
