@@ -205,7 +205,9 @@ class GraphView(Viewer):
         self._laid_out_for = net.sizes
         self._index = index = graph.edge_index(net, image=self._image_shape is not None)
         palette, low, high = graph.activation_scale(net, s.stepper.X)
-        self._fill_mapper.update(palette=palette, low=low, high=high)
+        if list(self._fill_mapper.palette) != list(palette):  # 256 colours, each validated:
+            self._fill_mapper.palette = palette  # 2 ms a page when set again unchanged
+        self._fill_mapper.update(low=low, high=high)
         n_max = graph.span(net.sizes, self._image_shape)
         # One unit of y is about HEIGHT px / (n_max + 1.8); a node takes 75% of it.
         size = float(np.clip(0.75 * HEIGHT / (n_max + 1.8), 6, 44))
