@@ -2,7 +2,7 @@
 
 The projector page shows the students' link as a QR code and in large type,
 and how many student sessions are open, counted by the server's ``Roster``
-(serving.py) and read once a second.
+(serving.py; under deploy, every server's together) and read once a second.
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def classroom_page(url: str, roster: Roster):
 def full_page(roster: Roster):
     """What a student sees when every place is taken."""
     return _html(
-        f'<h1>This class is full</h1><p class="count">Every place on this server is taken '
+        f'<h1>This class is full</h1><p class="count">Every place in this class is taken '
         f'({roster.count} of {roster.limit}). A closed page keeps its place for about two minutes: try '
         f'again then, or ask your teacher to start the server with a larger --max-sessions.</p>',
         name="class-full")

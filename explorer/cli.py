@@ -64,6 +64,13 @@ def parser() -> argparse.ArgumentParser:
                       metavar="MS", help="how long a closed page's session is kept, so that a "
                                          "page that lost its connection gets it back "
                                          f"(default {UNUSED_LIFETIME_MS} ms)")
+    deployed = p.add_argument_group("set by deploy for its servers")
+    deployed.add_argument("--roster-dir", metavar="DIR",
+                          help="count sessions together with the other servers that use this "
+                               "directory: --max-sessions and /classroom are then for them all")
+    deployed.add_argument("--projector-url", metavar="URL",
+                          help="serve /classroom showing this link (nginx's), while listening "
+                               "on localhost only")
     return p
 
 
@@ -103,7 +110,7 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f"backprop-explorer: {error}", file=sys.stderr)
         return 2
-    roster = Roster(limit=args.max_sessions)
+    roster = Roster(limit=args.max_sessions, shared=args.roster_dir)
     # A reclaim waits a second: the closing session's own callbacks still hold it.
     collector = Collector(later=lambda fn: IOLoop.current().call_later(1.0, fn))
 
@@ -122,7 +129,7 @@ def main(argv=None) -> int:
 
         def leave(context):
             roster.leave()
-            collector.closed(still_open=roster.count)
+            collector.closed(still_open=roster.here)
         pn.state.on_session_destroyed(leave)
         # Frozen out of full collections: the pages built before this one, now; this
         # one once it is ready (its models are made after this function returns).
@@ -131,9 +138,10 @@ def main(argv=None) -> int:
         return create_app(preset=args.preset, budget=budget)
 
     pages = {"app": app}
-    if args.classroom:
-        url = student_url(args.port)
+    if args.classroom or args.projector_url:
+        url = args.projector_url or student_url(args.port)
         pages["classroom"] = lambda: classroom_page(url, roster)
+    if args.classroom:
         print(f"Backprop Explorer for a class (Ctrl+C stops it)\n\n  Students: {url}\n",
               flush=True)
         print(qr_text(url), flush=True)
@@ -142,17 +150,24 @@ def main(argv=None) -> int:
     else:
         print(f"Backprop Explorer on http://localhost:{args.port}/app  (Ctrl+C stops it)",
               flush=True)
+        if args.projector_url:
+            print(f"  Projector: http://localhost:{args.port}/classroom (showing {url})",
+                  flush=True)
     print(f"  Pages accepted from: {', '.join(origins)}", flush=True)
+    together = f" in all, with the servers of {args.roster_dir}" if args.roster_dir else ""
     print(f"  Each session: at most {budget.max_params:,} weights and "
-          f"{budget.max_session_mb:g} MB; at most {roster.limit} sessions", flush=True)
+          f"{budget.max_session_mb:g} MB; at most {roster.limit} sessions{together}", flush=True)
     quieten()
     send_without_delay()
     lighten()
-    pn.serve(pages, port=args.port, address="0.0.0.0" if args.classroom else "localhost",
-             show=args.show, title="Backprop Explorer", websocket_origin=origins,
-             admin=args.admin, warm=True,
-             check_unused_sessions_milliseconds=args.check_unused_sessions,
-             unused_session_lifetime_milliseconds=args.unused_session_lifetime)
+    try:
+        pn.serve(pages, port=args.port, address="0.0.0.0" if args.classroom else "localhost",
+                 show=args.show, title="Backprop Explorer", websocket_origin=origins,
+                 admin=args.admin, warm=True,
+                 check_unused_sessions_milliseconds=args.check_unused_sessions,
+                 unused_session_lifetime_milliseconds=args.unused_session_lifetime)
+    finally:
+        roster.close()
     return 0
 
 

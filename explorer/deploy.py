@@ -18,6 +18,9 @@ session there.
 nginx runs unprivileged: its config, pid file, logs and temporary files are in a state
 directory (``--state-dir``, else a new one under the temp dir), and it stays in the
 foreground under this process, which stops it and the servers on Ctrl+C or SIGTERM.
+The servers count their sessions together in the state directory (serving.Roster), so
+``--max-sessions`` is the class's and, with ``--classroom``, the projector page at
+/classroom (served by any of them) counts every student.
 A server that dies is reported and the others go on serving (the exit status is then 1);
 when nginx or every server has gone, everything stops.
 ``nginx_config`` is the config text, a pure function; the rest starts and watches the
@@ -49,6 +52,7 @@ INSTALL_NGINX = "sudo apt-get install -y nginx"
 START_TIMEOUT = 120.0  # a server imports Panel and warms the app: seconds, more when busy
 STOP_TIMEOUT = 10.0
 POLL_SECONDS = 0.5
+ROSTER = "roster"  # the state dir's folder where the servers count their sessions together
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ def parser():
     group = p.add_argument_group("several servers")
     group.add_argument("--procs", type=int, default=DEFAULT_PROCS, metavar="N",
                        help=f"server processes behind nginx (default {DEFAULT_PROCS}); "
-                            "--max-sessions is for each of them")
+                            "--max-sessions is for all of them together")
     group.add_argument("--state-dir", metavar="DIR",
                        help="where nginx's config, pid file, logs and the servers' logs go "
                             "(default: a new directory under the temp directory)")
@@ -221,9 +225,13 @@ def check_port(port: int, classroom: bool) -> None:
                              f"another with --port.") from None
 
 
-def backend_command(args, port: int, origins) -> list[str]:
+def backend_command(args, port: int, origins, roster_dir: Path | None = None,
+                    projector_url: str | None = None) -> list[str]:
     """One server: the plain command line on ``port`` with the deploy's options, taking
-    pages from the public ``origins`` (the page came from nginx's address, not its own)."""
+    pages from the public ``origins`` (the page came from nginx's address, not its own).
+    The servers count their sessions together in ``roster_dir`` (so ``--max-sessions``
+    is the class's), and with ``--classroom`` each serves the projector page, showing
+    nginx's link (``projector_url``) and every server's students."""
     cmd = [sys.executable, "-m", "explorer.cli", "--port", str(port),
            "--preset", args.preset, "--max-sessions", str(args.max_sessions),
            "--max-params", str(args.max_params), "--max-session-mb", str(args.max_session_mb),
@@ -232,6 +240,10 @@ def backend_command(args, port: int, origins) -> list[str]:
            "--training-workers", str(workers_each(args))]
     if args.admin:
         cmd.append("--admin")
+    if roster_dir is not None:
+        cmd += ["--roster-dir", str(roster_dir)]
+    if projector_url is not None:
+        cmd += ["--projector-url", projector_url]
     for entry in origins:
         cmd += ["--allow-origin", entry]
     return cmd
@@ -257,6 +269,7 @@ def make_state_dir(path: str | None) -> Path:
     state = Path(path) if path else Path(tempfile.mkdtemp(prefix="backprop-explorer-deploy-"))
     state.mkdir(parents=True, exist_ok=True)
     (state / "servers.json").unlink(missing_ok=True)  # an earlier run's, pids long gone
+    shutil.rmtree(state / ROSTER, ignore_errors=True)  # its servers' counts, the same
     if os.geteuid() == 0:
         # nginx started as root runs its workers as nobody; they must reach their temp dirs.
         state.chmod(state.stat().st_mode | 0o711)
@@ -414,8 +427,8 @@ def print_banner(args, origins, budget, children, backends, logs) -> None:
         print(f"Backprop Explorer for a class, {len(backends)} servers behind nginx "
               f"(Ctrl+C stops them)\n\n  Students: {url}\n", flush=True)
         print(qr_text(url), flush=True)
-        print("  Projector: show this QR code (each server counts only its own students, "
-              "so no /classroom page)", flush=True)
+        print(f"  Projector: http://localhost:{args.port}/classroom (the QR code, the link, "
+              f"who is connected to any of the servers)", flush=True)
     else:
         print(f"Backprop Explorer on http://localhost:{args.port}/app  ({len(backends)} "
               f"servers behind nginx; Ctrl+C stops them)", flush=True)
@@ -425,15 +438,18 @@ def print_banner(args, origins, budget, children, backends, logs) -> None:
     print(f"  nginx (pid {children['nginx'].pid}): log {logs['nginx']}", flush=True)
     print(f"  Pages accepted from: {', '.join(origins)}", flush=True)
     print(f"  Each session: at most {budget.max_params:,} weights and "
-          f"{budget.max_session_mb:g} MB; at most {args.max_sessions} sessions on each "
-          f"server", flush=True)
+          f"{budget.max_session_mb:g} MB; at most {args.max_sessions} sessions in all",
+          flush=True)
 
 
 def start_all(args, nginx: str, config: Path, state: Path, backends, origins,
               children: dict, logs: dict) -> None:
     """The servers, then nginx once they all answer (into ``children``)."""
+    from .serving import student_url
+    projector_url = student_url(args.port) if args.classroom else None
     for b in backends:
-        children[b.name] = start(backend_command(args, b.port, origins), logs[b.name])
+        children[b.name] = start(backend_command(args, b.port, origins, state / ROSTER,
+                                                 projector_url), logs[b.name])
     ports = {b.name: b.port for b in backends}
     wait_up(children, lambda name: answers_http(ports[name]), logs)
     children["nginx"] = start(nginx_command(nginx, config, state))

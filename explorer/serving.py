@@ -10,15 +10,24 @@ header; this module only works out the list.
 
 ``Roster`` counts the student sessions open on this server, for the projector
 page (classroom.py) and for ``--max-sessions``.  One exists per server,
-made by the command line (cli.py) and handed to the pages it serves.
+made by the command line (cli.py) and handed to the pages it serves; the
+servers of one deploy count together, through a directory they share.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
+import os
 import socket
 import threading
 from dataclasses import dataclass
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: a shared roster's limit may be overrun by one
+    fcntl = None
 
 import psutil
 import segno
@@ -117,29 +126,97 @@ def qr_text(url: str) -> str:
 class Roster:
     """The student sessions open on this server, and how many may be (``limit``; None: no
     limit).  A session counts from its page's request until Bokeh lets it go, up to
-    ``--unused-session-lifetime`` after the page closed.  ``join`` and ``leave`` run on the
-    server's thread; the lock keeps them whole should that change."""
+    ``--unused-session-lifetime`` after the page closed.
+
+    ``shared``: a directory the servers of one deploy share (deploy.py).  Each server
+    writes its own count there, so ``count`` and ``limit`` are then the whole class's,
+    whichever server a page lands on: the projector page counts every student, and
+    ``--max-sessions`` is for the class, not for each server.  A server that has
+    stopped (or was killed) no longer counts.  A lock file keeps two servers from
+    taking the last place at once (on systems with ``fcntl``; elsewhere it may be
+    overrun by one).
+    """
     limit: int | None = None
+    shared: Path | None = None
 
     def __post_init__(self):
-        self._count = 0
+        self._here = 0
         self._lock = threading.Lock()
+        if self.shared is not None:
+            self.shared = Path(self.shared)
+            self.shared.mkdir(parents=True, exist_ok=True)
+            self._mine = self.shared / f"{os.getpid()}{_SESSIONS}"
+            self._write()
+
+    @property
+    def here(self) -> int:
+        """The sessions open on this server."""
+        return self._here
 
     @property
     def count(self) -> int:
-        return self._count
+        """The sessions open on this server, or on every running server of its deploy."""
+        if self.shared is None:
+            return self._here
+        return self._here + sum(_read_count(path) for path in self.shared.glob(f"*{_SESSIONS}")
+                                if path != self._mine and path.stem.isdigit()
+                                and _running(int(path.stem)))
 
     def join(self) -> bool:
         """Take a place; False when the class is full."""
-        with self._lock:
-            if self.limit is not None and self._count >= self.limit:
+        with self._lock, self._class_lock():
+            if self.limit is not None and self.count >= self.limit:
                 return False
-            self._count += 1
+            self._here += 1
+            self._write()
             return True
 
     def leave(self):
-        with self._lock:
-            self._count = max(0, self._count - 1)
+        with self._lock, self._class_lock():
+            self._here = max(0, self._here - 1)
+            self._write()
+
+    def close(self):
+        """This server stops: its sessions no longer count."""
+        if self.shared is not None:
+            self._mine.unlink(missing_ok=True)
+
+    def _write(self):
+        if self.shared is not None:  # whole or not at all: another server may be reading
+            part = self._mine.with_suffix(".part")
+            part.write_text(str(self._here))
+            os.replace(part, self._mine)
+
+    @contextlib.contextmanager
+    def _class_lock(self):
+        if self.shared is None or fcntl is None:
+            yield
+            return
+        with open(self.shared / "lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+_SESSIONS = ".sessions"  # <pid>.sessions: a server's count in a shared roster
+
+
+def _read_count(path: Path) -> int:
+    try:
+        return max(0, int(path.read_text()))
+    except (OSError, ValueError):  # gone, or not a count
+        return 0
+
+
+def _running(pid: int) -> bool:
+    """A process ``pid`` exists and has not exited (a killed server not yet reaped by its
+    parent is a zombie: it serves no one)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def send_without_delay() -> None:

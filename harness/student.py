@@ -61,17 +61,19 @@ def plain(value):
 
 
 async def fetch_page(base: str, path: str = "/app", query: str = "",
-                     timeout: float = 60.0) -> tuple[str, str]:
-    """GET the page as a browser does: the token of the session Panel made for it, and
-    the cookies it set, as a Cookie header (behind ``deploy``'s nginx, the one that
-    keeps the websocket on the server that made the session)."""
+                     timeout: float = 60.0, cookie: str = "") -> tuple[str, str]:
+    """GET the page as a browser does (with ``cookie``, a Cookie header, if it has one):
+    the token of the session Panel made for it, and the cookies it set, as a Cookie
+    header (behind ``deploy``'s nginx, the one that keeps the websocket on the server
+    that made the session)."""
     url = f"{base}{path}{'?' + query if query else ''}"
-    response = await AsyncHTTPClient().fetch(url, request_timeout=timeout)
+    response = await AsyncHTTPClient().fetch(url, request_timeout=timeout,
+                                             headers={"Cookie": cookie} if cookie else None)
     found = TOKEN.search(response.body.decode("utf-8", "replace"))
     if not found:
         raise RuntimeError(f"no session token in the page at {url}")
     cookies = [c.split(";", 1)[0] for c in response.headers.get_list("Set-Cookie")]
-    return found.group(1), "; ".join(c for c in cookies if "=" in c)
+    return found.group(1), "; ".join(c for c in cookies if "=" in c) or cookie
 
 
 async def page_token(base: str, path: str = "/app", query: str = "",
@@ -104,8 +106,10 @@ class Student:
         self.doc: dict = {}
 
     @classmethod
-    async def join(cls, base: str, path: str = "/app", query: str = "", timeout: float = 60.0):
-        token, cookie = await fetch_page(base, path, query, timeout)
+    async def join(cls, base: str, path: str = "/app", query: str = "", timeout: float = 60.0,
+                   cookie: str = ""):
+        """A session of the page; ``cookie``: the browser's (e.g. naming deploy's server)."""
+        token, cookie = await fetch_page(base, path, query, timeout, cookie)
         student = cls(await open_socket(base, token, path, timeout=timeout, cookie=cookie))
         ack = await student.next_message(timeout)
         if ack.msgtype != "ACK":

@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -133,12 +134,15 @@ def test_every_server_gets_the_deploys_options_and_takes_pages_from_its_public_a
          "--max-params", "5000", "--max-session-mb", "12.5", "--admin", "--classroom",
          "--check-unused-sessions", "500", "--unused-session-lifetime", "1000"])
     origins = ["localhost:8080", "127.0.0.1:8080", "192.168.1.20:8080", "school.example:443"]
-    cmd = deploy.backend_command(args, 41000, origins)
+    cmd = deploy.backend_command(args, 41000, origins, Path("/state/roster"),
+                                 "http://192.168.1.20:8080/app")
     assert cmd[1:5] == ["-m", "explorer.cli", "--port", "41000"]
     options = " ".join(cmd[5:])
     for expected in ("--preset circle", "--max-sessions 25", "--max-params 5000",
                      "--max-session-mb 12.5", "--admin", "--check-unused-sessions 500",
-                     "--unused-session-lifetime 1000"):
+                     "--unused-session-lifetime 1000",
+                     # they count together, and each shows nginx's link on /classroom
+                     "--roster-dir /state/roster", "--projector-url http://192.168.1.20:8080/app"):
         assert expected in options
     assert re.findall(r"--allow-origin (\S+)", options) == origins
     # nginx listens for the class; the servers stay on 127.0.0.1
@@ -191,3 +195,11 @@ def test_deploy_has_its_help_and_the_plain_server_points_to_it(capsys):
     out = capsys.readouterr().out
     assert "backprop-explorer deploy" in out and "--procs" in out and "--max-sessions" in out
     assert "backprop-explorer deploy" in cli.parser().format_help()
+
+
+def test_a_new_deploy_forgets_the_counts_an_earlier_one_left_in_its_state_dir(tmp_path):
+    left = tmp_path / deploy.ROSTER / "4242.sessions"  # a server killed mid-lesson
+    left.parent.mkdir()
+    left.write_text("12")
+    assert deploy.make_state_dir(str(tmp_path)) == tmp_path
+    assert not left.exists()

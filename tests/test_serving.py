@@ -88,6 +88,96 @@ def test_the_roster_counts_places_and_refuses_past_its_limit():
     assert roster.count == 0
 
 
+class OtherServer:
+    """A roster in another process, as another server of a deploy has: it joins when
+    told ("join N"), says its count, and closes ("close") or is killed."""
+
+    CODE = """
+import sys
+from explorer.serving import Roster
+roster = Roster(limit=int(sys.argv[2]), shared=sys.argv[1])
+print("ready", flush=True)
+for line in sys.stdin:
+    verb, _, n = line.strip().partition(" ")
+    if verb == "join":
+        print(sum(roster.join() for _ in range(int(n))), roster.count, flush=True)
+    elif verb == "close":
+        roster.close()
+        print("closed", flush=True)
+"""
+
+    def __init__(self, shared, limit):
+        self.proc = subprocess.Popen([sys.executable, "-c", self.CODE, str(shared), str(limit)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     cwd=ROOT)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def say(self, line) -> str:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def join(self, n) -> tuple[int, int]:
+        """(places taken of ``n`` asked, the class's count then)"""
+        taken, count = self.say(f"join {n}").split()
+        return int(taken), int(count)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(10)
+
+
+def test_the_servers_of_a_deploy_count_their_sessions_together_and_share_the_limit(tmp_path):
+    here = Roster(limit=5, shared=tmp_path)
+    other = OtherServer(tmp_path, limit=5)
+    try:
+        assert other.join(2) == (2, 2)
+        assert here.join() and here.count == 3 and here.here == 1
+        assert other.join(5) == (2, 5)  # two places were left in the class
+        assert not here.join() and here.count == 5
+        here.leave()
+        assert other.join(1) == (1, 5)
+    finally:
+        other.stop()
+
+
+def test_a_server_that_stopped_or_was_killed_no_longer_counts(tmp_path):
+    here = Roster(limit=10, shared=tmp_path)
+    closed, killed = OtherServer(tmp_path, limit=10), OtherServer(tmp_path, limit=10)
+    try:
+        closed.join(2), killed.join(3)
+        assert here.count == 5
+        assert closed.say("close") == "closed"
+        assert here.count == 3
+        killed.stop()  # its file stays: its process is gone
+        assert len(list(tmp_path.glob("*.sessions"))) == 2
+        assert here.count == 0 and here.join()
+    finally:
+        closed.stop(), killed.stop()
+
+
+def test_servers_joining_at_once_never_take_more_places_than_the_class_has(tmp_path):
+    servers = [OtherServer(tmp_path, limit=60) for _ in range(4)]
+    try:
+        for s in servers:  # all asking at once: each takes as many of 30 as it can
+            s.proc.stdin.write("join 30\n")
+            s.proc.stdin.flush()
+        taken = [int(s.proc.stdout.readline().split()[0]) for s in servers]
+        assert sum(taken) == 60
+        assert Roster(shared=tmp_path).count == 60
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def test_a_roster_of_its_own_writes_no_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    roster = Roster(limit=1)
+    assert roster.join() and not roster.join() and roster.here == roster.count == 1
+    roster.close()
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("args, words", [
     (["--allow-origin", "a b"], "--allow-origin takes HOST or HOST:PORT"),
     (["--max-params", "0"], "--max-params must be at least 1"),

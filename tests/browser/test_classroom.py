@@ -42,8 +42,13 @@ def classroom(*args):
             raise
 
 
-def printed_url(log) -> str:
-    found = re.search(r"Students: (\S+)", log.read_text(encoding="utf-8"))
+def printed_url(log, timeout=30.0) -> str:
+    """The students' link the server printed (``deploy`` prints it once nginx is up, which
+    may be just after its first page answers)."""
+    deadline = time.monotonic() + timeout
+    while not (found := re.search(r"Students: (\S+)", log.read_text(encoding="utf-8"))) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert found, f"no student link printed:\n{tail(log)}"
     return found.group(1)
 
@@ -110,8 +115,8 @@ class Students:
     def run(self, coroutine, timeout=60):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    def join(self, query=""):
-        self.present.append(self.run(Student.join(self.base, query=query)))
+    def join(self, query="", cookie=""):
+        self.present.append(self.run(Student.join(self.base, query=query, cookie=cookie)))
 
     def leave(self):
         student = self.present.pop()

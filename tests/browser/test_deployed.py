@@ -19,6 +19,7 @@ import psutil
 import pytest
 from conftest import artifact_path, wait_for_bokeh_model
 from playwright.sync_api import expect
+from test_classroom import QUICK, Students, printed_url
 from test_deploy import nginx_or_skip
 from test_explorer import click
 from test_player import saved_session
@@ -29,9 +30,10 @@ START_TIMEOUT = 120  # two servers importing Panel at once, then nginx
 
 
 @contextlib.contextmanager
-def deployed(tmp_path, *args):
-    """``backprop-explorer deploy --procs 2`` on a free port, up once a page answers through
-    nginx; yields (base URL, state dir, the deploy process).  The logs are shown on failure."""
+def deployed(tmp_path, *args, ready="/app"):
+    """``backprop-explorer deploy --procs 2`` on a free port, up once the page at ``ready``
+    answers through nginx; yields (base URL, state dir, the deploy process).  The logs are
+    shown on failure."""
     nginx_or_skip()
     port = free_port()
     state = tmp_path / "state"
@@ -39,7 +41,7 @@ def deployed(tmp_path, *args):
     cmd = [sys.executable, "-m", "explorer.cli", "deploy", "--procs", "2", "--port", str(port),
            "--state-dir", str(state), *args]
     base = f"http://127.0.0.1:{port}"
-    with served(cmd, f"{base}/app", log, timeout=START_TIMEOUT) as proc:
+    with served(cmd, f"{base}{ready}", log, timeout=START_TIMEOUT) as proc:
         try:
             yield base, state, proc
         except BaseException:
@@ -169,3 +171,32 @@ def test_ctrl_c_stops_nginx_and_every_server(tmp_path):
         proc.wait(timeout=30)
         assert proc.returncode == 0
         assert wait_gone(children.values()) == []
+
+
+def test_the_projector_page_counts_the_students_of_every_server_and_the_class_fills_up(
+        page, new_context, tmp_path):
+    with deployed(tmp_path, "--classroom", "--max-sessions", "2", *QUICK,
+                  ready="/classroom") as (base, state, proc):
+        url = printed_url(artifact_path(f"server-deploy-{base.rsplit(':', 1)[1]}.log"))
+        page.goto(f"{base}/classroom")
+        expect(page.get_by_text(url)).to_be_visible(timeout=20000)
+        expect(page.get_by_text("0 students connected (room for 2)")).to_be_visible(
+            timeout=15000)
+        students = Students(base)
+        try:
+            students.join(cookie="bpe_backend=b1")
+            students.join(cookie="bpe_backend=b2")
+            # whichever server made the projector's page, it counts both servers' students
+            expect(page.get_by_text("2 students connected (room for 2)")).to_be_visible(
+                timeout=10000)
+            counts = sorted(p.read_text() for p in (state / "roster").glob("*.sessions"))
+            assert counts == ["1", "1"]
+            # the class is full on every server: a browser with no cookie lands on either
+            for _ in range(2):
+                full = new_context().new_page()
+                full.goto(f"{base}/app")
+                expect(full.get_by_text("This class is full")).to_be_visible(timeout=20000)
+            students.leave()
+            expect(page.get_by_text("1 student connected")).to_be_visible(timeout=15000)
+        finally:
+            students.close()
