@@ -69,8 +69,8 @@ def parser() -> argparse.ArgumentParser:
                           help="count sessions together with the other servers that use this "
                                "directory: --max-sessions and /classroom are then for them all")
     deployed.add_argument("--projector-url", metavar="URL",
-                          help="serve /classroom showing this link (nginx's), while listening "
-                               "on localhost only")
+                          help="serve /classroom showing this students' link (deploy passes "
+                               "nginx's; given to deploy, e.g. a proxy's, its servers show it)")
     return p
 
 

@@ -43,6 +43,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from . import cli
 
 COOKIE = "bpe_backend"
@@ -249,6 +251,13 @@ def backend_command(args, port: int, origins, roster_dir: Path | None = None,
     return cmd
 
 
+def projector_url(args) -> str | None:
+    """The link the servers' /classroom shows: ``--projector-url`` (a proxy's, say), else
+    with ``--classroom`` nginx's on this machine's LAN address; None: no projector page."""
+    from .serving import student_url
+    return args.projector_url or (student_url(args.port) if args.classroom else None)
+
+
 def workers_each(args) -> int:
     """Training workers for each server: the servers share the machine's cores, and so
     must their pools (two servers with a worker per core each ran four workers on two
@@ -266,8 +275,15 @@ def nginx_command(nginx: str, config: Path, state: Path) -> list[str]:
 
 
 def make_state_dir(path: str | None) -> Path:
+    """The state directory, cleared of an earlier run's servers and counts; a ValueError
+    if a deploy still running uses it (its nginx config and counts would be overwritten)."""
     state = Path(path) if path else Path(tempfile.mkdtemp(prefix="backprop-explorer-deploy-"))
     state.mkdir(parents=True, exist_ok=True)
+    running = running_servers(state)
+    if running:
+        raise ValueError(f"{state} is the state directory of a deploy still running (server "
+                         f"pids {', '.join(map(str, running))}); stop it, or choose another "
+                         f"--state-dir.")
     (state / "servers.json").unlink(missing_ok=True)  # an earlier run's, pids long gone
     shutil.rmtree(state / ROSTER, ignore_errors=True)  # its servers' counts, the same
     if os.geteuid() == 0:
@@ -276,11 +292,31 @@ def make_state_dir(path: str | None) -> Path:
     return state.resolve()
 
 
+def running_servers(state: Path) -> list[int]:
+    """The pids in the state dir's servers.json that are still servers of ours."""
+    try:
+        servers = json.loads((state / "servers.json").read_text())
+    except (OSError, ValueError):
+        return []
+    found = []
+    for server in servers.values():
+        try:
+            process = psutil.Process(int(server["pid"]))
+            if process.status() != psutil.STATUS_ZOMBIE and "explorer.cli" in process.cmdline():
+                found.append(process.pid)
+        except (KeyError, TypeError, ValueError, psutil.Error):
+            pass
+    return found
+
+
 def settings(args):
     """(allowed origins, budget) of the deploy, checked as a server checks its own
     options (cli.settings); a ValueError naming the option if wrong."""
     if args.procs < 1:
         raise ValueError(f"--procs must be at least 1, got {args.procs}.")
+    if args.roster_dir:
+        raise ValueError("--roster-dir is deploy's to set: its servers count their sessions "
+                         "together in the state directory (--state-dir).")
     return cli.settings(args)
 
 
@@ -445,11 +481,9 @@ def print_banner(args, origins, budget, children, backends, logs) -> None:
 def start_all(args, nginx: str, config: Path, state: Path, backends, origins,
               children: dict, logs: dict) -> None:
     """The servers, then nginx once they all answer (into ``children``)."""
-    from .serving import student_url
-    projector_url = student_url(args.port) if args.classroom else None
     for b in backends:
         children[b.name] = start(backend_command(args, b.port, origins, state / ROSTER,
-                                                 projector_url), logs[b.name])
+                                                 projector_url(args)), logs[b.name])
     ports = {b.name: b.port for b in backends}
     wait_up(children, lambda name: answers_http(ports[name]), logs)
     children["nginx"] = start(nginx_command(nginx, config, state))
@@ -493,7 +527,11 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f"backprop-explorer deploy: {error}", file=sys.stderr)
         return 2
-    state = make_state_dir(args.state_dir)
+    try:
+        state = make_state_dir(args.state_dir)
+    except ValueError as error:
+        print(f"backprop-explorer deploy: {error}", file=sys.stderr)
+        return 2
     backends = [Backend(f"b{i}", port) for i, port in
                 enumerate(free_ports(args.procs, avoid={args.port}), start=1)]
     config = state / "nginx.conf"

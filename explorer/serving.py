@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import ipaddress
+import logging
 import os
 import socket
 import threading
@@ -129,12 +130,14 @@ class Roster:
     ``--unused-session-lifetime`` after the page closed.
 
     ``shared``: a directory the servers of one deploy share (deploy.py).  Each server
-    writes its own count there, so ``count`` and ``limit`` are then the whole class's,
-    whichever server a page lands on: the projector page counts every student, and
-    ``--max-sessions`` is for the class, not for each server.  A server that has
-    stopped (or was killed) no longer counts.  A lock file keeps two servers from
-    taking the last place at once (on systems with ``fcntl``; elsewhere it may be
-    overrun by one).
+    writes its own count there (``<pid>.sessions``: the count and when the process
+    started, so that a later process given the same pid is not taken for it), so
+    ``count`` and ``limit`` are then the whole class's, whichever server a page lands
+    on: the projector page counts every student, and ``--max-sessions`` is for the
+    class, not for each server.  A server that has stopped (or was killed) no longer
+    counts.  A lock file keeps two servers from taking the last place at once (on
+    systems with ``fcntl``; elsewhere it may be overrun by one).  Should the directory
+    fail (deleted, full), this server goes on counting its own, and logs why.
     """
     limit: int | None = None
     shared: Path | None = None
@@ -144,8 +147,9 @@ class Roster:
         self._lock = threading.Lock()
         if self.shared is not None:
             self.shared = Path(self.shared)
-            self.shared.mkdir(parents=True, exist_ok=True)
-            self._mine = self.shared / f"{os.getpid()}{_SESSIONS}"
+            me = psutil.Process()
+            self._mine = self.shared / f"{me.pid}{_SESSIONS}"
+            self._started = me.create_time()
             self._write()
 
     @property
@@ -158,9 +162,8 @@ class Roster:
         """The sessions open on this server, or on every running server of its deploy."""
         if self.shared is None:
             return self._here
-        return self._here + sum(_read_count(path) for path in self.shared.glob(f"*{_SESSIONS}")
-                                if path != self._mine and path.stem.isdigit()
-                                and _running(int(path.stem)))
+        return self._here + sum(_count_of(path) for path in self.shared.glob(f"*{_SESSIONS}")
+                                if path != self._mine)
 
     def join(self) -> bool:
         """Take a place; False when the class is full."""
@@ -182,17 +185,31 @@ class Roster:
             self._mine.unlink(missing_ok=True)
 
     def _write(self):
-        if self.shared is not None:  # whole or not at all: another server may be reading
+        if self.shared is None:
+            return
+        try:  # whole or not at all: another server may be reading
+            self.shared.mkdir(parents=True, exist_ok=True)
             part = self._mine.with_suffix(".part")
-            part.write_text(str(self._here))
+            part.write_text(f"{self._here} {self._started!r}")
             os.replace(part, self._mine)
+        except OSError as error:
+            _log.warning("could not write this server's session count to %s (%s): the other "
+                         "servers do not see it", self._mine, error)
 
     @contextlib.contextmanager
     def _class_lock(self):
         if self.shared is None or fcntl is None:
             yield
             return
-        with open(self.shared / "lock", "a") as lock:
+        try:
+            self.shared.mkdir(parents=True, exist_ok=True)
+            lock = open(self.shared / "lock", "a")
+        except OSError as error:
+            _log.warning("could not open the class's lock in %s (%s): counting unlocked",
+                         self.shared, error)
+            yield
+            return
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
@@ -201,22 +218,21 @@ class Roster:
 
 
 _SESSIONS = ".sessions"  # <pid>.sessions: a server's count in a shared roster
+_log = logging.getLogger(__name__)
 
 
-def _read_count(path: Path) -> int:
+def _count_of(path: Path) -> int:
+    """The count in another server's file, if that server is still running: the process
+    with its pid exists, is not a zombie (killed, not yet reaped: it serves no one) and
+    started when the file says (not a later process given the same pid)."""
     try:
-        return max(0, int(path.read_text()))
-    except (OSError, ValueError):  # gone, or not a count
+        count, started = path.read_text().split()
+        process = psutil.Process(int(path.stem))
+        alive = process.status() != psutil.STATUS_ZOMBIE and \
+            abs(process.create_time() - float(started)) < 0.01
+        return max(0, int(count)) if alive else 0
+    except (OSError, ValueError, psutil.Error):  # gone, not a count, not a pid
         return 0
-
-
-def _running(pid: int) -> bool:
-    """A process ``pid`` exists and has not exited (a killed server not yet reaped by its
-    parent is a zombie: it serves no one)."""
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 def send_without_delay() -> None:

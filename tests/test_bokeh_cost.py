@@ -47,7 +47,7 @@ def sent(doc) -> str:
     in order of appearance: model ids, Panel's object names, Python ids, uuids."""
     text = json.dumps(doc.to_json(deferred=False), sort_keys=True)
     text = re.sub(r'"([A-Za-z]+)\d{5,}"', r'"\1#"', text)
-    text = re.sub(r"\b\d{12,}\b", "#python-id", text)
+    text = re.sub(r"(?<=\[)\d{12,}(?=,)", "#python-id", text)  # in a callback's tags
     text = re.sub(r"\b[0-9a-f]{32}\b", "#uuid", text)
     ids = {}
     return re.sub(r'(?<=[":])(p\d+)(?=")', lambda m: f"#{ids.setdefault(m.group(1), len(ids))}",
@@ -94,8 +94,28 @@ def test_unchanged_defaults_stay_out_and_changed_ones_are_sent(stock_bokeh):
     assert "marker" in scatter.properties_with_values(include_defaults=True)
 
 
-def test_lighten_turns_off_the_checks_and_sends_set_properties_only(stock_bokeh):
+def test_lighten_turns_off_the_checks_and_sends_set_properties_only(stock_bokeh, monkeypatch):
+    monkeypatch.delenv("BOKEH_VALIDATE_DOC", raising=False)
     assert settings.perform_document_validation()
     bokeh_cost.lighten()
     assert not settings.perform_document_validation()
-    assert HasProps.query_properties_with_values is not bokeh_cost._STOCK_QUERY
+    assert HasProps.query_properties_with_values is bokeh_cost._query_set_properties
+
+
+def test_a_developers_own_bokeh_validate_doc_wins(stock_bokeh, monkeypatch):
+    monkeypatch.setenv("BOKEH_VALIDATE_DOC", "true")
+    bokeh_cost.lighten()
+    assert settings.perform_document_validation()
+
+
+def test_a_bokeh_that_answers_otherwise_keeps_its_own_way(stock_bokeh, monkeypatch, caplog):
+    def differs(model, query, **kwargs):  # as if Bokeh's internals had changed
+        return {}
+    monkeypatch.setattr(bokeh_cost, "_query_set_properties", differs)
+    bokeh_cost._agrees_with_stock.cache_clear()
+    try:
+        assert not bokeh_cost.send_set_properties_only(True)
+        assert HasProps.query_properties_with_values is bokeh_cost._STOCK_QUERY
+        assert "sent its own way" in caplog.text
+    finally:
+        bokeh_cost._agrees_with_stock.cache_clear()

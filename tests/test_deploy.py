@@ -5,15 +5,17 @@ tests/browser/test_deployed.py.
 The tests that run nginx skip when it is not installed, except under CI (CI is set),
 where scripts/test installs it: there they fail instead.
 """
+import json
 import os
 import re
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from explorer import cli, deploy
+from explorer import cli, deploy, serving
 from explorer.deploy import Backend, nginx_config
 
 BACKENDS = [Backend("b1", 40001), Backend("b2", 40002), Backend("b3", 40003)]
@@ -170,6 +172,7 @@ def test_the_servers_take_pages_from_nginxs_port_not_their_own():
     (["--procs", "0"], "--procs must be at least 1"),
     (["--max-sessions", "0"], "--max-sessions must be at least 1"),
     (["--allow-origin", "a b"], "--allow-origin takes HOST"),
+    (["--roster-dir", "/tmp/x"], "--roster-dir is deploy's to set"),
 ])
 def test_wrong_options_exit_2_naming_the_option(tmp_path, capsys, argv, says):
     code = deploy.main(["--port", str(deploy.free_ports(1)[0]), "--state-dir",
@@ -203,3 +206,30 @@ def test_a_new_deploy_forgets_the_counts_an_earlier_one_left_in_its_state_dir(tm
     left.write_text("12")
     assert deploy.make_state_dir(str(tmp_path)) == tmp_path
     assert not left.exists()
+
+
+def test_a_state_dir_a_running_deploy_uses_is_refused_and_a_stale_one_is_taken(tmp_path):
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                               "explorer.cli"])  # looks like one of deploy's servers
+    try:
+        (tmp_path / "servers.json").write_text(json.dumps({"b1": {"pid": server.pid}}))
+        with pytest.raises(ValueError, match="a deploy still running"):
+            deploy.make_state_dir(str(tmp_path))
+        assert (tmp_path / "servers.json").exists()
+    finally:
+        server.kill()
+        server.wait(10)
+    assert deploy.make_state_dir(str(tmp_path)) == tmp_path  # its pid is gone now
+    assert not (tmp_path / "servers.json").exists()
+
+
+@pytest.mark.parametrize("argv, shown", [
+    ([], None),
+    (["--projector-url", "https://school.example/app"], "https://school.example/app"),
+    (["--classroom", "--port", "8080"], "http://192.168.1.20:8080/app"),
+    (["--classroom", "--projector-url", "https://school.example/app"],
+     "https://school.example/app"),
+])
+def test_the_projector_page_shows_nginxs_link_or_the_one_given(argv, shown, monkeypatch):
+    monkeypatch.setattr(serving, "lan_addresses", lambda: ["192.168.1.20"])
+    assert deploy.projector_url(deploy.parser().parse_args(argv)) == shown

@@ -1,12 +1,16 @@
 """Serving a class (explorer/serving.py, explorer/cli.py): which pages may connect, the
 students' link and its QR code, the roster of sessions.  The served checks (a real
 server, websockets, the projector page in Chromium) are in tests/browser/test_classroom.py."""
+import os
+import select
+import shutil
 import socket
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import psutil
 import pytest
 
 from explorer import cli, serving
@@ -110,11 +114,17 @@ for line in sys.stdin:
         self.proc = subprocess.Popen([sys.executable, "-c", self.CODE, str(shared), str(limit)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      cwd=ROOT)
-        assert self.proc.stdout.readline().strip() == "ready"
+        assert self.answer() == "ready"
 
     def say(self, line) -> str:
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
+        return self.answer()
+
+    def answer(self, timeout=30.0) -> str:
+        """Its next line; a failure, not a hang, if it never comes (a lock never let go)."""
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        assert ready, f"no answer in {timeout} s"
         return self.proc.stdout.readline().strip()
 
     def join(self, n) -> tuple[int, int]:
@@ -162,12 +172,38 @@ def test_servers_joining_at_once_never_take_more_places_than_the_class_has(tmp_p
         for s in servers:  # all asking at once: each takes as many of 30 as it can
             s.proc.stdin.write("join 30\n")
             s.proc.stdin.flush()
-        taken = [int(s.proc.stdout.readline().split()[0]) for s in servers]
+        taken = [int(s.answer().split()[0]) for s in servers]
         assert sum(taken) == 60
         assert Roster(shared=tmp_path).count == 60
     finally:
         for s in servers:
             s.stop()
+
+
+def test_a_count_left_under_a_pid_now_another_process_s_is_not_counted(tmp_path):
+    here = Roster(limit=10, shared=tmp_path)
+    parent = psutil.Process(os.getppid())  # running, and not a server of the class
+    (tmp_path / f"{parent.pid}.sessions").write_text(f"7 {parent.create_time() - 3600!r}")
+    assert here.count == 0
+    (tmp_path / f"{parent.pid}.sessions").write_text(f"7 {parent.create_time()!r}")
+    assert here.count == 7  # the same process as wrote it: it counts
+
+
+def test_a_roster_whose_directory_is_deleted_goes_on_and_writes_it_again(tmp_path, caplog):
+    shared = tmp_path / "roster"
+    here = Roster(limit=3, shared=shared)
+    assert here.join()
+    shutil.rmtree(shared)
+    assert here.join() and here.count == 2 and here.here == 2
+    here.leave()
+    assert here.here == 1 and (shared / f"{os.getpid()}.sessions").read_text().split()[0] == "1"
+    shutil.rmtree(shared)
+    shared.write_text("not a directory")  # nothing can be written there now
+    assert here.join() and here.here == 2 and here.count == 2
+    assert "could not write this server's session count" in caplog.text
+    shared.unlink()
+    here.leave()
+    assert (shared / f"{os.getpid()}.sessions").read_text().split()[0] == "1"
 
 
 def test_a_roster_of_its_own_writes_no_files(tmp_path, monkeypatch):

@@ -189,11 +189,13 @@ def test_the_projector_page_counts_the_students_of_every_server_and_the_class_fi
             # whichever server made the projector's page, it counts both servers' students
             expect(page.get_by_text("2 students connected (room for 2)")).to_be_visible(
                 timeout=10000)
-            counts = sorted(p.read_text() for p in (state / "roster").glob("*.sessions"))
-            assert counts == ["1", "1"]
-            # the class is full on every server: a browser with no cookie lands on either
-            for _ in range(2):
-                full = new_context().new_page()
+            counts = [p.read_text().split()[0] for p in (state / "roster").glob("*.sessions")]
+            assert sorted(counts) == ["1", "1"]  # "<count> <when the server started>"
+            # the class is full on every server
+            for name in ("b1", "b2"):
+                browser = new_context()
+                browser.add_cookies([{"name": "bpe_backend", "value": name, "url": base}])
+                full = browser.new_page()
                 full.goto(f"{base}/app")
                 expect(full.get_by_text("This class is full")).to_be_visible(timeout=20000)
             students.leave()
