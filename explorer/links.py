@@ -23,7 +23,12 @@ from .state import format_hidden_layers, parse_hidden_layers
 # URL key -> ExplorerState parameter (apply_link applies the preset, then the split, then the rest).
 KEYS = {"preset": "preset", "hidden": "hidden_layers", "g": "hidden", "output": "output",
         "loss": "loss", "lambda": "lam", "alpha": "learning_rate", "init": "init",
-        "seed": "seed", "mode": "mode", "test": "test_fraction", "weights": "weights"}
+        "seed": "seed", "mode": "mode", "test": "test_fraction", "weights": "weights",
+        "present": "present", "quiz": "quiz", "notation": "notation"}
+# Teaching switches, written into the link only when on (a link without them is a plain one).
+# URL key -> (parameter, its value when on, what the link says then).
+_SWITCHES = {"present": ("present", True, "1"), "quiz": ("quiz", True, "1"),
+             "notation": ("notation", "wb", "wb")}
 
 
 def query_from_state(state) -> dict[str, str]:
@@ -35,6 +40,7 @@ def query_from_state(state) -> dict[str, str]:
         "lambda": f"{state.lam:g}", "alpha": f"{state.learning_rate:g}",
         "init": state.init, "seed": str(state.seed), "mode": state.mode,
         "test": f"{state.test_fraction:g}", "weights": state.weights,
+        **{key: text for key, (name, on, text) in _SWITCHES.items() if getattr(state, name) == on},
     }
 
 
@@ -55,6 +61,14 @@ def _number(value, what, low=None, high=None, integer=False):
             (f" of at least {low:g}" if low is not None else "")
         raise ValueError(f"{what} must be a finite number{bounds}")
     return number
+
+
+def _switch(value, what):
+    if value.lower() in ("1", "true", "on", "yes"):
+        return True
+    if value.lower() in ("0", "false", "off", "no"):
+        return False
+    raise ValueError(f"{what} must be 1 (on) or 0 (off)")
 
 
 def _hidden(value):
@@ -78,6 +92,9 @@ PARSERS = {
     "mode": lambda v: _choice(v, MODES, "the mode"),
     "test": lambda v: _number(v, "the test fraction", low=0.0, high=0.5),
     "weights": lambda v: _choice(v, ("preset", "random"), "weights"),
+    "present": lambda v: _switch(v, "present"),
+    "quiz": lambda v: _switch(v, "quiz"),
+    "notation": lambda v: _choice(v, ("theta", "wb"), "the notation"),
 }
 
 

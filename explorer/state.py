@@ -85,6 +85,15 @@ class ExplorerState(param.Parameterized):
     playing = param.Boolean(default=False)
     speed = param.Number(default=2.0, bounds=(0.5, 20.0), doc="Steps per second while playing")
 
+    # Teaching (README "Teaching with it"): none of these changes a value of the stepper.
+    present = param.Boolean(default=False, doc="Presenter mode: large type for a projector, "
+                                               "the sidebar collapsed")
+    notation = param.Selector(objects=["theta", "wb"], default="theta",
+                              doc="Θ with a bias unit (the notes), or W, b (W^[l] = Θ^(l)[:, 1:], "
+                                  "b^[l] = Θ^(l)[:, 0], input layer 0)")
+    quiz = param.Boolean(default=False, doc="Predict first: Next step asks a question about "
+                                            "the step before it shows its values")
+
     # What the settings built; replaced through replace(), never changed in place.
     stepper = param.ClassSelector(class_=Stepper, allow_None=True, doc="The network, the "
                                   "training data and the point reached in the iteration")
