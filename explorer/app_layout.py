@@ -26,7 +26,7 @@ from .literal import literal
 from .matrix_view import MatrixView
 from .plane_view import PlaneView
 from .player import Player
-from .settings_view import Display, Settings
+from .settings_view import Display, Settings, Teaching
 from .state import ExplorerState
 from .status_view import EquationView, StatusLine
 from .trainer import Trainer
@@ -67,6 +67,7 @@ class Explorer(Viewer):
         self.equation = EquationView(state=s)
         self.settings = Settings(state=s)
         self.display = Display(state=s)
+        self.teaching = Teaching(state=s)
         self.trainer = Trainer(state=s)
         self.files = FilesView(state=s)
         self.checker = GradientChecker(state=s)
@@ -96,7 +97,8 @@ class Explorer(Viewer):
         def heading(text):
             return pn.pane.HTML(f"<h3>{text}</h3>", margin=(0, 10), stylesheets=[HEADING])
         self.sidebar = [heading("Network"), self.settings, self.copy_link,
-                        heading("Display"), self.display, heading("Files"), self.files]
+                        heading("Display"), self.display, heading("Teaching"), self.teaching,
+                        heading("Files"), self.files]
         self.main = [pn.Column(self.player, self.status, self.message, self.graph, self.tabs,
                                sizing_mode="stretch_width")]
 

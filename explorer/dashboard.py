@@ -34,8 +34,9 @@ def create_app(preset: str | None = None, explorer: Explorer | None = None, budg
     # process-wide list and sets them all on every event of any session (about 8 ms of
     # server time per step with two sessions open); training and files show their own
     # progress.
-    page = Page(explorer.sidebar, explorer.main)
+    page = Page(explorer.sidebar, explorer.main, present=explorer.state.present)
     page.explorer = explorer  # handy for tests and notebooks
+    explorer.state.param.watch(lambda event: setattr(page, "present", event.new), "present")
     bar = AddressBar()
     page.main.append(bar)
 

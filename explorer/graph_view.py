@@ -44,9 +44,10 @@ from . import graph
 from .colour_bars import ColourBars
 from .entry import entry
 from .live_html import LiveHTML
+from .presenter import DESK, sizes
 from .state import ExplorerState
 
-HEIGHT = 340  # px: the graph, its legend and the equation fit a 1280×800 screen
+HEIGHT = DESK.graph_height  # px: the graph, its legend and the equation fit a 1280×800 screen
 
 # A number in a tooltip; "not computed yet" for NaN.
 _VALUE = "return isNaN(value) ? 'not computed yet' : value.toPrecision(4)"
@@ -103,6 +104,9 @@ class GraphView(Viewer):
         s = self.state
         s.param.watch(self._on_change, ["rebuilt", "stepped", "edges_by", "example",
                                         "show_bias", "show_numbers"])
+        s.param.watch(self._resize, "present")
+        if s.present:
+            self._resize()
         # A click on an edge arrives as a browser change of the selection.
         tap = entry(self._on_tap)
         self.edges.selected.on_change("indices", lambda attr, old, new: tap(new))
@@ -209,22 +213,28 @@ class GraphView(Viewer):
             self._fill_mapper.palette = palette  # 2 ms a page when set again unchanged
         self._fill_mapper.update(low=low, high=high)
         n_max = graph.span(net.sizes, self._image_shape)
-        # One unit of y is about HEIGHT px / (n_max + 1.8); a node takes 75% of it.
-        size = float(np.clip(0.75 * HEIGHT / (n_max + 1.8), 6, 44))
+        size_of = sizes(s.present)
+        height = size_of.graph_height
+        # One unit of y is about height px / (n_max + 1.8); a node takes 75% of it (on a
+        # projector more, up to nine tenths of the space between two units).
+        size = float(np.clip(min(0.75 * size_of.node_scale, 0.9) * height / (n_max + 1.8),
+                             6, size_of.max_node))
         self._numbers_allowed = n_max <= graph.NUMBERS_MAX_UNITS
         # Room on the right for the output units' labels ("a=1.000  δ=-5e-05") at 1024 px.
         self.figure.x_range.update(start=-0.5 if self._image_shape else -0.35, end=net.L - 1 + 1.1)
         top = n_max / 2 + 0.7
         self.figure.y_range.update(start=-top + 0.3, end=top + 0.7)
-        # Labels shrink with the spacing between units, down to 10 px.
-        unit_px = HEIGHT / (2 * top + 0.4)
-        self._text_r.text_font_size = f"{int(np.clip(0.45 * unit_px, 10, 15))}px"
+        # Labels shrink with the spacing between units, down to 10 px (15 px at most; on a
+        # projector both half as large again).
+        unit_px = height / (2 * top + 0.4)
+        text = size_of.text
+        self._text_r.text_font_size = f"{int(np.clip(0.45 * unit_px * text, 10 * text, 15 * text))}px"
         shown, total = len(index.layer), index.total
         self._edges_text = ("" if shown == total else
                             f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
                             + (f"; {graph.IMAGE_EDGES_PER_UNIT} pixels each from the input image)"
                                if self._image_shape else ")") + ".")
-        self._width.args = {"widest": graph.widest_edge(len(index.layer))}
+        self._width.args = {"widest": graph.widest_edge(len(index.layer)) * size_of.text}
         n = len(layout["layer"])
         self._layout = {**layout, "size": [size] * n, "ring_size": [size + 9] * n,
                         "label_offset": [size / 2 + 8] * n, "numbers": self._numbers(n)}
@@ -245,6 +255,15 @@ class GraphView(Viewer):
         self.failing.data = {"x0": [], "y0": [], "x1": [], "y1": []}
         self._failing_text = ""
         self._write_note()
+
+    def _resize(self, *events):
+        """Presenter mode: a shorter plot with larger nodes, labels and legend (presenter.py)."""
+        size = sizes(self.state.present)
+        self.figure.height = self._pane.height = self.bars.height = size.graph_height
+        # On a projector the tools stay out of the way: they take a row above the plot.
+        self.figure.toolbar_location = None if self.state.present else "above"
+        self.legend.param.update(height=size.legend_height, styles={"font-size": f"{size.legend_px}px"})
+        self._relayout()
 
     def _write_note(self):
         text = "<br>".join(t for t in (self._edges_text, self._failing_text) if t)

@@ -20,6 +20,9 @@ class LiveHTML(pn.custom.JSComponent):
     html = param.String(default="", doc="HTML, or TeX with ``katex``")
     channel = param.String(default="", doc="The entry of a step-tape frame it shows")
     katex = param.Boolean(default=False, doc="Draw ``html`` as a KaTeX display equation")
+    fit = param.Number(default=0.0, bounds=(0.0, 1.0),
+                       doc="Shrink the text, to no less than this share of its size, until it "
+                           "fits the box (0: never shrink; presenter mode's equation)")
 
     _esm = """
     const FRAME_EVENT = "backprop-explorer-frame"
@@ -45,7 +48,21 @@ class LiveHTML(pn.custom.JSComponent):
         } else {
           box.innerHTML = text
         }
+        fit()
       }
+      // Presenter mode: a big equation is drawn smaller, down to ``fit`` of its size, rather
+      // than scrolled, so the whole of it stays on a projector's screen.
+      function fit() {
+        box.style.fontSize = ""
+        const host = view.el
+        if (!model.fit || host == null) { return }
+        const width = host.clientWidth, height = host.clientHeight
+        const needW = box.scrollWidth, needH = box.scrollHeight
+        if (!width || !height || !needW || !needH) { return }
+        const scale = Math.max(model.fit, Math.min(1, width / needW, height / needH))
+        if (scale < 1) { box.style.fontSize = (100 * scale).toFixed(1) + "%" }
+      }
+      const resized = new ResizeObserver(() => fit())
       // A tape's text is shown in the page only (the server's ``html`` keeps what the
       // server set); "restore" shows the server's again (player.js).
       const onFrame = (event) => {
@@ -54,14 +71,17 @@ class LiveHTML(pn.custom.JSComponent):
         else if (detail[model.channel] !== undefined) { draw(detail[model.channel]) }
       }
       model.on("html", () => draw(model.html))
+      model.on("fit", fit)
       document.addEventListener(FRAME_EVENT, onFrame)
       const detach = () => {
+        resized.disconnect()
         document.removeEventListener(FRAME_EVENT, onFrame)
         if (view._liveHtmlDetach === detach) { delete view._liveHtmlDetach }
       }
       view._liveHtmlDetach = detach
       model.on("remove", detach)
       draw(model.html)
+      requestAnimationFrame(() => { if (view.el != null) { resized.observe(view.el) } })
       return box
     }
     """

@@ -15,6 +15,8 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from .presenter import sizes
+
 HEADER = "#2166ac"
 SIDEBAR_WIDTH = 300
 
@@ -23,6 +25,8 @@ class Page(Viewer):
     """The page of one session: ``sidebar`` and ``main`` are Columns (append to them)."""
 
     title = param.String(default="Backprop Explorer")
+    present = param.Boolean(default=False, doc="Presenter mode: the sidebar collapsed, a "
+                                               "slimmer header (presenter.py)")
 
     def __init__(self, sidebar, main, **params):
         super().__init__(**params)
@@ -38,15 +42,27 @@ class Page(Viewer):
                                       stylesheets=[_MENU])
         self.menu.js_on_click(args={"sidebar": self.sidebar},
                               code="sidebar.visible = !sidebar.visible")
-        heading = pn.pane.HTML(f"<h1>{self.title}</h1>", margin=(0, 8), stylesheets=[_TITLE])
-        header = pn.Row(self.menu, heading, height=64, sizing_mode="stretch_width", margin=0,
-                        styles={"background": HEADER})
+        self.heading = pn.pane.HTML(f"<h1>{self.title}</h1>", margin=(0, 8))
+        self.header = pn.Row(self.menu, self.heading, sizing_mode="stretch_width", margin=0,
+                             styles={"background": HEADER})
         self._layout = pn.Column(
-            header, pn.Row(self.sidebar, self.main, sizing_mode="stretch_both", margin=0),
+            self.header, pn.Row(self.sidebar, self.main, sizing_mode="stretch_both", margin=0),
             sizing_mode="stretch_both", margin=0, styles={"height": "100vh"})
+        self.param.watch(self._present, "present")
+        self._present()
 
     def __panel__(self):
         return self._layout
+
+    def _present(self, *events):
+        """Presenter mode collapses the sidebar (☰ still opens it) and slims the header."""
+        height = sizes(self.present).header_height
+        self.header.height = height
+        button = min(40, height - 8)
+        gap = (height - button) // 2
+        self.menu.param.update(height=button, margin=(gap, 8, gap, 16))
+        self.heading.stylesheets = [_TITLE.format(px=28 if height >= 64 else 22, height=height)]
+        self.sidebar.visible = not self.present
 
 
 _MENU = """
@@ -54,4 +70,4 @@ _MENU = """
           background-color: transparent !important; border: none !important; }
 .bk-btn:hover { background-color: rgba(255, 255, 255, 0.15) !important; }
 """
-_TITLE = "h1 { color: white; font-size: 28px; font-weight: 400; margin: 0; line-height: 64px; }"
+_TITLE = "h1 {{ color: white; font-size: {px}px; font-weight: 400; margin: 0; line-height: {height}px; }}"

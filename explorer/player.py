@@ -30,6 +30,7 @@ from panel.viewable import Viewer
 from .entry import entry, linked
 from .graph_view import GraphView
 from .keyboard import KeyboardShortcuts
+from .presenter import sizes
 from .state import ExplorerState
 from .status import status_html
 from .status_view import equation_latex
@@ -45,6 +46,7 @@ class StepTape(pn.custom.JSComponent):
     playing = param.Boolean(default=False, doc="Stepping on its own, ``speed`` steps a second")
     speed = param.Number(default=2.0)
     disabled = param.Boolean(default=False, doc="No stepping (while training runs)")
+    large = param.Boolean(default=False, doc="Presenter mode's larger buttons")
 
     _esm = Path(__file__).parent / "js" / "player.js"
 
@@ -52,6 +54,7 @@ class StepTape(pn.custom.JSComponent):
     .player { display: flex; gap: 10px; align-items: center; }
     .player button { height: 44px; font-size: 16px; white-space: nowrap; flex: 0 0 auto;
                      padding: 0 14px; }
+    .player.large button { height: 50px; font-size: 22px; padding: 0 12px; }
     """]
 
     def __init__(self, on_message=None, **params):
@@ -75,8 +78,7 @@ class Player(Viewer):
         s = self.state
         # Wide enough for the five buttons; the speed slider goes to the next line when the
         # page is too narrow for both.
-        self.buttons = StepTape(on_message=entry(self._on_message), width=600, height=50,
-                                speed=s.speed)
+        self.buttons = StepTape(on_message=entry(self._on_message), speed=s.speed)
         self.speed = linked(pn.widgets.FloatSlider, s, "speed", label="Speed (steps/s)",
                             step=0.5, width=150)
         self.keyboard = KeyboardShortcuts(in_page=True)
@@ -91,7 +93,15 @@ class Player(Viewer):
         s.param.watch(lambda e: setattr(self.buttons, "playing", e.new), "playing")
         self.buttons.param.watch(lambda e: setattr(s, "playing", e.new), "playing")
         self.trainer.param.watch(self._on_training, "running")
+        s.param.watch(self._resize, "present")
+        self._resize()
         self._send()
+
+    def _resize(self, *events):
+        """Wide enough for the five buttons: presenter mode's are larger."""
+        large = self.state.present
+        self.buttons.param.update(large=large, width=780 if large else 600,
+                                  height=sizes(large).button_height + 6)
 
     def __panel__(self):
         return pn.FlexBox(self.buttons, self.speed, self.keyboard, flex_wrap="wrap",

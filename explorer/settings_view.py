@@ -133,3 +133,25 @@ class Display(Viewer):
     def __panel__(self):
         return pn.Column(self.example, self.bias, self.numbers, self.edges,
                          sizing_mode="stretch_width")
+
+
+class Teaching(Viewer):
+    """Presenter mode, predict-first and the notation (README "Teaching with it")."""
+
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        s = self.state
+        self.present = linked(pn.widgets.Checkbox, s, "present",
+                              label="Presenter mode (large, for a projector)")
+        self.quiz = linked(pn.widgets.Checkbox, s, "quiz",
+                           label="Predict first (a question before each step's values)")
+        self.notation = linked(pn.widgets.RadioButtonGroup, s, "notation",
+                               options={"Θ, bias unit (notes)": "theta", "W, b": "wb"},
+                               color="primary", variant="outline")
+        for w in (self.present, self.quiz, self.notation):
+            w.sizing_mode = "stretch_width"
+
+    def __panel__(self):
+        return pn.Column(self.present, self.quiz, self.notation, sizing_mode="stretch_width")

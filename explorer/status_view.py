@@ -10,6 +10,7 @@ from panel.viewable import Viewer
 
 from .equations import latex_for_step
 from .live_html import LiveHTML
+from .presenter import sizes
 from .state import ExplorerState
 from .status import status_html
 
@@ -26,10 +27,16 @@ class StatusLine(Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.html = LiveHTML(channel="status", sizing_mode="stretch_width", height=58,
-                             margin=(0, 10), styles={"font-size": "19px"})
+        self.html = LiveHTML(channel="status", sizing_mode="stretch_width", margin=(0, 10))
         self.state.param.watch(self._update, "stepped")
+        self.state.param.watch(self._resize, "present")
+        self._resize()
         self._update()
+
+    def _resize(self, *events):
+        size = sizes(self.state.present)
+        self.html.param.update(height=size.status_height,
+                               styles={"font-size": f"{size.status_px}px"})
 
     def __panel__(self):
         return self.html
@@ -45,10 +52,16 @@ class EquationView(Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.latex = LiveHTML(channel="latex", katex=True, sizing_mode="stretch_width",
-                              height=250, styles={"font-size": "16px", "overflow": "auto"})
+        self.latex = LiveHTML(channel="latex", katex=True, sizing_mode="stretch_width")
         self.state.param.watch(self._update, ["stepped", "example", "learning_rate"])
+        self.state.param.watch(self._resize, "present")
+        self._resize()
         self._update()
+
+    def _resize(self, *events):
+        size = sizes(self.state.present)
+        self.latex.param.update(height=size.equation_height, fit=size.equation_fit,
+                                styles={"font-size": f"{size.equation_px}px", "overflow": "auto"})
 
     def __panel__(self):
         return self.latex

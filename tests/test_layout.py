@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = {"state", "budget", "files", "links", "trainer", "training_pool", "checker", "graph", "plane",
-         "equations", "literal", "lazy", "status", "tapes"}
+         "equations", "literal", "lazy", "status", "tapes", "presenter", "notation", "quiz", "lesson"}
 APP = {"app_layout", "page", "dashboard", "app", "cli", "serving", "collection", "bokeh_cost", "classroom",
        "deploy"}
 VIEWS = {p.stem for p in (ROOT / "explorer").glob("*.py")} - MODEL - APP - {"__init__"}

@@ -39,6 +39,8 @@ export function render({ model, view }) {
 
   const row = document.createElement("div")
   row.className = "player"
+  const resize = () => row.classList.toggle("large", Boolean(model.large))
+  resize()
   const button = (label, kind, width, action) => {
     const b = document.createElement("button")
     b.textContent = label
@@ -273,6 +275,7 @@ export function render({ model, view }) {
   model.on("next_tape", newNext)
   model.on("disabled", disabled)
   model.on(["playing", "speed"], play)
+  model.on("large", resize)
   const detach = () => {
     tell()
     document.removeEventListener(KEY_EVENT, onKey)
