@@ -20,6 +20,18 @@ pairs that ``_aligned`` lines up on the first ``=``:
 * ``_gradient``      D^(l) = (1/m) Δ^(l) + (λ/m) Θ^(l)
 * ``_update``        Θ^(l) := Θ^(l) − α D^(l)
 
+With ``notation="wb"`` each step is written in W, b instead (explorer/notation.py: the
+input is layer 0, W^[l] = Θ^(l)[:, 1:] and b^[l] = Θ^(l)[:, 0], a^[l] = a^(l+1)), with
+the same numbers: W's matrix is Θ's without column 0 and b's vector is its column 0:
+
+* ``_forward_wb``       z^[l] = W^[l] a^[l−1] + b^[l],  a^[l] = σ(z^[l])
+* ``_cost_wb``          J(W, b), the λ term over W only
+* ``_output_delta_wb``  δ^[L] = a^[L] − y (L the output layer)
+* ``_hidden_delta_wb``  δ^[l] = (W^[l+1])ᵀ δ^[l+1] .* g'(z^[l])
+* ``_accumulate_wb``    ΔW^[l] = Σ_i δ^[l](i) (a^[l−1](i))ᵀ,  Δb^[l] = Σ_i δ^[l](i)
+* ``_gradient_wb``      dW^[l] = (1/m) ΔW^[l] + (λ/m) W^[l],  db^[l] = (1/m) Δb^[l]
+* ``_update_wb``        W^[l] := W^[l] − α dW^[l],  b^[l] := b^[l] − α db^[l]
+
 Numbers have ``digits`` significant digits; a value not computed yet (NaN)
 shows as ``?``.  Matrices bigger than max_rows × max_cols keep their first
 rows and columns and the last one, with ⋯, ⋮ and ⋱ between.
@@ -111,9 +123,14 @@ def _g_of(activation: str, arg: str) -> str:
             "softmax": rf"\mathrm{{softmax}}\left({arg}\right)"}[activation]
 
 
-def _g_prime(activation: str, l) -> str:
+def _wsup(name: str, l) -> str:
+    """name^[l]: W, b's superscript (the input is layer 0)."""
+    return f"{name}^{{[{l}]}}"
+
+
+def _g_prime(activation: str, l, sup=_sup) -> str:
     """g'(z^(l)) written as the notes do, from a where possible."""
-    a, z = _sup("a", l), _sup("z", l)
+    a, z = sup("a", l), sup("z", l)
     return {"sigmoid": rf"{a} \mathbin{{.*}} (1 - {a})",
             "softmax": rf"{a} \mathbin{{.*}} (1 - {a})",
             "tanh": rf"1 - {a} \mathbin{{.*}} {a}",
@@ -266,10 +283,10 @@ def _accumulate(s, step, ex, st):
     return [first, second]
 
 
-def _last_layers(s, name, values):
+def _last_layers(s, name, values, sup=_sup):
     """'name^(l) = matrix' for the last SHOWN_LAYERS layers, and a note if some are left out."""
     layers = list(range(1, s.L))[-SHOWN_LAYERS:]
-    shown = [(_sup(name, l), rf"= {values(l)}") for l in layers]
+    shown = [(sup(name, l), rf"= {values(l)}") for l in layers]
     note = (rf"\quad \text{{(last {len(layers)} of {s.L - 1} layers shown)}}"
             if len(layers) < s.L - 1 else "")
     return shown, note
@@ -300,26 +317,188 @@ def _update(s, step, ex, st):
     return [first, _second_line(shown)]
 
 
+# ---- the same steps in W, b --------------------------------------------------------------
+# Θ^(l) is [b^[l] W^[l]]; a^(l), z^(l), δ^(l) are a^[l−1], z^[l−1], δ^[l−1].
+def symbolic_wb(step, stepper) -> str:
+    """The formula of a schedule step in W, b, with no numbers in it."""
+    l, K = step.layer, stepper.L - 1
+    if step.kind is Kind.FORWARD:
+        k = l - 1
+        return (rf"z^{{[{k}]}} = W^{{[{k}]}} a^{{[{k - 1}]}} + b^{{[{k}]}},"
+                rf"\quad a^{{[{k}]}} = g(z^{{[{k}]}})")
+    if step.kind is Kind.COST:
+        return r"J(W, b)"
+    if step.kind is Kind.OUTPUT_DELTA:
+        if stepper.network.loss_function.delta_is_a_minus_y:
+            return rf"\delta^{{[{K}]}} = a^{{[{K}]}} - y"
+        return rf"\delta^{{[{K}]}} = (a^{{[{K}]}} - y) \mathbin{{.*}} g'(z^{{[{K}]}})"
+    if step.kind is Kind.HIDDEN_DELTA:
+        k = l - 1
+        return (rf"\delta^{{[{k}]}} = (W^{{[{k + 1}]}})^\top \delta^{{[{k + 1}]}}"
+                rf" \mathbin{{.*}} g'(z^{{[{k}]}})")
+    if step.kind is Kind.ACCUMULATE:
+        if step.example is None:
+            return (rf"\Delta W^{{[{l}]}} = \sum_{{i=1}}^{{m}} \delta^{{[{l}](i)}}"
+                    rf" \big(a^{{[{l - 1}](i)}}\big)^\top,\quad"
+                    rf" \Delta b^{{[{l}]}} = \sum_{{i=1}}^{{m}} \delta^{{[{l}](i)}}")
+        return (rf"\Delta W^{{[{l}]}} := \Delta W^{{[{l}]}} + \delta^{{[{l}]}}"
+                rf" \big(a^{{[{l - 1}]}}\big)^\top,\quad"
+                rf" \Delta b^{{[{l}]}} := \Delta b^{{[{l}]}} + \delta^{{[{l}]}}")
+    if step.kind is Kind.GRADIENT:
+        return (r"dW^{[l]} = \frac{1}{m}\Delta W^{[l]} + \frac{\lambda}{m}W^{[l]},"
+                r"\quad db^{[l]} = \frac{1}{m}\Delta b^{[l]}")
+    if step.kind is Kind.UPDATE:
+        return r"W^{[l]} := W^{[l]} - \alpha\, dW^{[l]},\quad b^{[l]} := b^{[l]} - \alpha\, db^{[l]}"
+    raise ValueError(f"Unknown step kind {step.kind!r}.")
+
+
+def _forward_wb(s, step, ex, st):
+    l = step.layer
+    k = l - 1
+    g = s.network.activation(l).name
+    theta = s.network.theta(l - 1)
+    a_prev = st.col(s.a[l - 1][ex])
+    if k == 1:
+        a_prev = rf"\underbrace{{{a_prev}}}_{{a^{{[0]}} = x}}"
+    z = _wsup("z", k)
+    first = (z, rf"= W^{{[{k}]}} a^{{[{k - 1}]}} + b^{{[{k}]}} = {st.mat(theta[:, 1:])} {a_prev}"
+                rf" + {st.col(theta[:, 0])} = {st.col(s.z[l][ex])}")
+    rule = _g_of(g, z) if g == "sigmoid" else rf"g({z}) = {_g_of(g, z)}"
+    second = (_wsup("a", k), rf"= {rule} = {st.col(s.a[l][ex])}\qquad {_example_note(s, ex)}")
+    return [first, second]
+
+
+_LAMBDA_TERM_WB = r"\frac{\lambda}{2m}\sum_{l}\sum_{j}\sum_{i}\big(W_{ji}^{[l]}\big)^2"
+
+
+def _cost_wb(s, step, ex, st):
+    net, L, m = s.network, s.L, s.m
+    loss = net.loss_function
+    key = "softmax" if loss.output == "softmax" else loss.name
+    with np.errstate(all="ignore"):
+        data = float(np.sum(loss.data_cost(s.z[L], s.a[L], s.Y))) / m
+    reg = losses.regularization(net.thetas, net.lam, m)
+    first = (r"J(W, b)", rf"= {_DATA_TERM[key]} + {_LAMBDA_TERM_WB}")
+    second = ("", rf"= \underbrace{{{st.num(data)}}}_{{\text{{data term}}}}"
+                  rf" + \underbrace{{{st.num(reg)}}}_{{\lambda\text{{ term (W only)}}}}"
+                  rf" = {st.num(s.J)}"
+                  rf"\qquad h = {_wsup('a', L - 1)},\ m = {m},\ \lambda = {number(net.lam, 6)}")
+    return [first, second]
+
+
+def _output_delta_wb(s, step, ex, st):
+    L = s.L
+    K = L - 1
+    z, a, y = s.z[L][ex], s.a[L][ex], s.Y[ex]
+    delta = _wsup(r"\delta", K)
+    if s.network.loss_function.delta_is_a_minus_y:
+        return [(delta, rf"= {_wsup('a', K)} - y = {st.col(a)} - {st.col(y)}"
+                        rf" = {st.col(s.delta[L][ex])}\qquad {_example_note(s, ex)}")]
+    g, gp = _derivative(s, L, z, a)
+    first = (delta, rf"= ({_wsup('a', K)} - y) \mathbin{{.*}} g'({_wsup('z', K)})"
+                    rf" = \left({st.col(a)} - {st.col(y)}\right) \mathbin{{.*}} {st.col(gp)}")
+    return [first, _delta_result_wb(s, L, ex, st, g)]
+
+
+def _hidden_delta_wb(s, step, ex, st):
+    l = step.layer
+    k = l - 1
+    g, gp = _derivative(s, l, s.z[l][ex], s.a[l][ex])
+    w_t = s.network.theta(l)[:, 1:].T
+    first = (_wsup(r"\delta", k),
+             rf"= (W^{{[{k + 1}]}})^\top \delta^{{[{k + 1}]}} \mathbin{{.*}} g'({_wsup('z', k)})"
+             rf" = \left({st.mat(w_t)} {st.col(s.delta[l + 1][ex])}\right)"
+             rf" \mathbin{{.*}} {st.col(gp)}")
+    return [first, _delta_result_wb(s, l, ex, st, g)]
+
+
+def _delta_result_wb(s, l, ex, st, g):
+    k = l - 1
+    return ("", rf"= {st.col(s.delta[l][ex])}\qquad g'({_wsup('z', k)}) = "
+                rf"{_g_prime(g.name, k, _wsup)},\quad {_example_note(s, ex)}")
+
+
+def _accumulate_wb(s, step, ex, st):
+    l = step.layer  # Θ^(l) is [b^[l] W^[l]]: the same l
+    d_next, a_prev = s.delta[l + 1][ex], np.asarray(s.a[l][ex], dtype=float)
+    Delta = np.asarray(s.Delta[l])
+    dW, db = _wsup(r"\Delta W", l), _wsup(r"\Delta b", l)
+    if step.example is None:  # batch: the whole sums, then the selected example's term
+        first = (dW, rf"= \sum_{{i=1}}^{{m}} \delta^{{[{l}](i)}} \big(a^{{[{l - 1}](i)}}\big)^\top"
+                     rf" = {st.mat(Delta[:, 1:])},\quad {db} = \sum_{{i=1}}^{{m}}"
+                     rf" \delta^{{[{l}](i)}} = {st.col(Delta[:, 0])}\qquad m = {s.m}")
+        second = (rf"\delta^{{[{l}]({ex + 1})}} \big(a^{{[{l - 1}]({ex + 1})}}\big)^\top",
+                  rf"= {st.col(d_next)} {st.row(a_prev)} = {st.mat(np.outer(d_next, a_prev))}"
+                  rf"\qquad {_example_note(s, ex, 'term of ')}")
+        return [first, second]
+    # per example: ΔW and Δb before this example (0 for the first) plus this example's terms
+    if ex == 0:
+        before = np.zeros_like(Delta)
+    else:
+        before = backprop.accumulate(np.asarray(s.delta[l + 1][:ex]), np.asarray(s.a[l][:ex]))
+    first = (dW, rf":= {dW} + \delta^{{[{l}]}} \big(a^{{[{l - 1}]}}\big)^\top"
+                 rf" = {st.mat(before[:, 1:])} + {st.col(d_next)} {st.row(a_prev)}")
+    start = r",\ \Delta W, \Delta b \text{ start at } 0" if ex == 0 else ""
+    second = ("", rf"= {st.mat(Delta[:, 1:])},\quad {db} := {db} + \delta^{{[{l}]}}"
+                  rf" = {st.col(before[:, 0])} + {st.col(d_next)} = {st.col(Delta[:, 0])}"
+                  rf"\qquad {_example_note(s, ex)}{start}")
+    return [first, second]
+
+
+def _gradient_wb(s, step, ex, st):
+    m, lam = s.m, s.network.lam
+
+    def values(l):
+        D = np.asarray(s.D[l])
+        return rf"{st.mat(D[:, 1:])},\quad {_wsup('db', l)} = {st.col(D[:, 0])}"
+    shown, note = _last_layers(s, "dW", values, _wsup)
+    first = ("dW^{[l]}", rf"= \frac{{1}}{{m}}\Delta W^{{[l]}} + \frac{{\lambda}}{{m}}W^{{[l]}}"
+                         rf" = \frac{{1}}{{{m}}}\Delta W^{{[l]}} + \frac{{{number(lam, 6)}}}{{{m}}}"
+                         rf"W^{{[l]}},\quad db^{{[l]}} = \frac{{1}}{{{m}}}\Delta b^{{[l]}}"
+                         rf"\qquad \text{{no }} \lambda \text{{ term on b}}" + note)
+    return [first, _second_line(shown)]
+
+
+def _update_wb(s, step, ex, st):
+    thetas = s.network.thetas
+
+    def values(l):
+        theta = np.asarray(thetas[l - 1])
+        return rf"{st.mat(theta[:, 1:])},\quad {_wsup('b', l)} = {st.col(theta[:, 0])}"
+    shown, note = _last_layers(s, "W", values, _wsup)
+    first = ("W^{[l]}", rf":= W^{{[l]}} - \alpha\, dW^{{[l]}},\quad b^{{[l]}} := b^{{[l]}}"
+                        rf" - \alpha\, db^{{[l]}}\qquad \alpha = {number(s.learning_rate, 6)},\quad"
+                        rf" \text{{new weights:}}" + note)
+    return [first, _second_line(shown)]
+
+
+_BY_KIND_WB = {Kind.FORWARD: _forward_wb, Kind.COST: _cost_wb, Kind.OUTPUT_DELTA: _output_delta_wb,
+               Kind.HIDDEN_DELTA: _hidden_delta_wb, Kind.ACCUMULATE: _accumulate_wb,
+               Kind.GRADIENT: _gradient_wb, Kind.UPDATE: _update_wb}
+
 _BY_KIND = {Kind.FORWARD: _forward, Kind.COST: _cost, Kind.OUTPUT_DELTA: _output_delta,
             Kind.HIDDEN_DELTA: _hidden_delta, Kind.ACCUMULATE: _accumulate,
             Kind.GRADIENT: _gradient, Kind.UPDATE: _update}
 
 
 def latex_for_step(stepper, example: int, max_rows: int = 6, max_cols: int = 6,
-                   digits: int = 3) -> str:
+                   digits: int = 3, notation: str = "theta") -> str:
     """KaTeX source for ``stepper.last_step`` with its numbers, for example ``example``.
 
     ``example`` is 0-based.  In batch mode it picks which of the m examples'
     column vectors are shown.  In per-example mode a step that belongs to
     one example always shows that example (``stepper.example``), whatever is
     passed.  Before any step the next step's formula is shown, no numbers.
+    ``notation``: "theta" (the notes) or "wb" (W, b; the same numbers).
     """
+    wb = notation == "wb"
     step = stepper.last_step
     if step is None:
-        return (r"\begin{gathered} " + symbolic(stepper.next_step, stepper)
+        formula = (symbolic_wb if wb else symbolic)(stepper.next_step, stepper)
+        return (r"\begin{gathered} " + formula
                 + r" \\[0.4em] \text{Nothing computed yet: press Next step} \end{gathered}")
     ex = step.example if step.example is not None else int(example)
     if not 0 <= ex < stepper.m:
         raise ValueError(f"Example {ex} is out of range: choose 0 to {stepper.m - 1}.")
     style = _Style(max_rows, max_cols, digits)
-    return _aligned(*_BY_KIND[step.kind](stepper, step, ex, style))
+    return _aligned(*(_BY_KIND_WB if wb else _BY_KIND)[step.kind](stepper, step, ex, style))

@@ -34,3 +34,108 @@ def convert(text: str, notation: str) -> str:
             return f"{_UNIT[name]}^[{l - 1}]"
         return f"{_MATRIX[name]}^[{l}]"
     return _SYMBOL.sub(one, text)
+
+
+# ---- the views' symbols ---------------------------------------------------------------
+def is_wb(notation: str) -> bool:
+    return notation == "wb"
+
+
+def unit_layer(l: int, notation: str) -> int:
+    """The number a view gives the notes' layer l of units (a, z, δ): l, or l − 1 in W, b."""
+    return l - 1 if is_wb(notation) else l
+
+
+def sup(l, notation: str) -> str:
+    """A superscript in plain text: "(2)" in the notes, "[2]" in W, b."""
+    return f"[{l}]" if is_wb(notation) else f"({l})"
+
+
+def step_symbol(step, notation: str) -> str:
+    """What an engine ``Step`` computes, in plain text: ``step.symbol`` ("z^(3), a^(3)") in the
+    notes; "z^[2], a^[2]", "δ^[1]", "ΔW^[1], Δb^[1]", "J(W, b)"... in W, b."""
+    if not is_wb(notation):
+        return step.symbol
+    kind, l = step.kind.value, step.layer
+    if kind == "forward":
+        return f"z^[{l - 1}], a^[{l - 1}]"
+    if kind in ("output_delta", "hidden_delta"):
+        return f"δ^[{l - 1}]"
+    if kind == "accumulate":
+        return f"ΔW^[{l}], Δb^[{l}]"
+    return {"cost": "J(W, b)", "gradient": "dW = ΔW/m + (λ/m)W, db = Δb/m",
+            "update": "W := W − α dW, b := b − α db"}[kind]
+
+
+def step_layer(step, L: int, notation: str) -> tuple[int, int]:
+    """(layer, of how many) for the status line: the step's l of the notes' L layers; in W, b
+    the layer its values belong to of the L − 1 after the input (layer 0): a forward or δ
+    step to layer l − 1, the accumulation of Θ^(l) (ΔW^[l], Δb^[l]) to layer l."""
+    if not is_wb(notation):
+        return step.layer, L
+    if step.kind.value == "accumulate":
+        return step.layer, L - 1
+    return step.layer - 1, L - 1
+
+
+# The descriptions the engine gives each step (engine/stepper.py) begin so; the W, b
+# description of a step is written anew, any other text (an edit, a jump...) converted.
+_STEP_TEXT = {"forward": "Forward, layer ", "cost": "Cost: ", "output_delta": "Backward, layer ",
+              "hidden_delta": "Backward, layer ", "accumulate": "Accumulate, layer ",
+              "gradient": "Gradient: ", "update": "Update: "}
+_EDITED = re.compile(r"Edited Θ_(\d+),(\d+)\^\((\d+)\)(.*) from layer (\d+) on")
+
+
+def description(stepper, notation: str) -> str:
+    """The stepper's one-line description in ``notation`` (the engine's own in the notes)."""
+    text = stepper.description
+    if not is_wb(notation):
+        return text
+    step = stepper.last_step
+    if step is not None and text.startswith(_STEP_TEXT[step.kind.value]):
+        return _step_description(stepper, step)
+    edited = _EDITED.match(text)
+    if edited:
+        j, i, l, middle, stale = edited.groups()
+        name = f"b_{j}^[{l}]" if i == "0" else f"W_{j},{i}^[{l}]"
+        text = (f"Edited {name}{middle} from layer {int(stale) - 1} on"
+                + text[edited.end():])
+    return convert(text, notation)
+
+
+def _g_name(activation) -> str:
+    return {"sigmoid": "σ", "softmax": "softmax"}.get(activation.name, "g")
+
+
+def _step_description(s, step) -> str:
+    kind, l, L, m = step.kind.value, step.layer, s.L, s.m
+    where = "" if step.example is None else f", example {step.example + 1} of {m}"
+    if kind == "forward":
+        k = l - 1
+        return (f"Forward, layer {k}{where}: z^[{k}] = W^[{k}] a^[{k - 1}] + b^[{k}], "
+                f"a^[{k}] = {_g_name(s.network.activation(l))}(z^[{k}])")
+    if kind == "cost":
+        formula = s.network.loss_function.formula.replace("J(Θ)", "J(W, b)")
+        return f"Cost: {formula.replace('Σ Θ²', 'Σ W²')} = {s.J:.6g}"
+    if kind == "output_delta":
+        k = L - 1
+        rule = (f"a^[{k}] − y" if s.network.loss_function.delta_is_a_minus_y
+                else f"(a^[{k}] − y) .* g'(z^[{k}])")
+        return f"Backward, layer {k} (output){where}: δ^[{k}] = {rule}"
+    if kind == "hidden_delta":
+        k = l - 1
+        return (f"Backward, layer {k}{where}: "
+                f"δ^[{k}] = (W^[{k + 1}])ᵀ δ^[{k + 1}] .* g'(z^[{k}])")
+    if kind == "accumulate":
+        if step.example is None:
+            return (f"Accumulate, layer {l}: ΔW^[{l}] = Σ_i δ^[{l}] (a^[{l - 1}])ᵀ, "
+                    f"Δb^[{l}] = Σ_i δ^[{l}] summed over the {m} example{'s' if m != 1 else ''}")
+        return (f"Accumulate, layer {l}{where}: ΔW^[{l}] := ΔW^[{l}] + δ^[{l}] (a^[{l - 1}])ᵀ, "
+                f"Δb^[{l}] := Δb^[{l}] + δ^[{l}]")
+    if kind == "gradient":
+        return (f"Gradient: dW^[l] = ΔW^[l]/m + (λ/m) W^[l], db^[l] = Δb^[l]/m for every l "
+                f"(m = {m}, λ = {s.network.lam:g})")
+    update = s.last_update
+    alpha = update[1] if update is not None else s.learning_rate
+    return (f"Update: W^[l] := W^[l] − α dW^[l], b^[l] := b^[l] − α db^[l] for every l "
+            f"(α = {alpha:g})")
