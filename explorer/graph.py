@@ -8,7 +8,11 @@ The testing contract (README) fixes these columns:
 * edges: ``layer`` (l of Θ^(l)), ``source`` (unit i of layer l, 0 = bias),
   ``target`` (unit j of layer l + 1), ``theta`` (Θ_ji^(l)), ``grad`` (D_ji^(l)).
 
-Values not computed yet in the current iteration are NaN.  ``layout`` and
+Values not computed yet in the current iteration are NaN.  More columns: ``b``, the bias
+weight into each unit (b^[l]_j = Θ^(l)[j, 0], NaN for the input units and the bias rows),
+and for the W, b notation (notation.py) ``name`` and ``shown_layer`` say what a view
+calls a unit; ``layer`` and ``unit`` stay the notes' in either notation, and the bias
+rows stay in ``nodes`` (the view hides them).  ``layout`` and
 ``edge_index`` give the columns fixed by the network's shape; ``frame`` what
 changes as it steps: only numbers (a, z, δ, Θ, D and their scales), which
 the page turns into colours, widths and labels (graph_view.py), so that a
@@ -22,6 +26,8 @@ import numpy as np
 from bokeh.palettes import PuOr11, RdBu11, Viridis256
 
 from engine import Kind
+
+from . import notation as nt
 
 MAX_EDGES = 3000         # more than this and only each unit's strongest inputs are drawn
 NUMBERS_MAX_UNITS = 30   # numbers are written on the nodes up to this many units
@@ -51,12 +57,13 @@ def span(sizes, image_shape=None) -> int:
     return max(sizes[1:]) if image_shape else max(sizes)
 
 
-def layout(sizes, image_shape=None):
+def layout(sizes, image_shape=None, notation: str = "theta"):
     """Node columns that depend only on the shape: layers left to right,
     units top to bottom, and each non-output layer's bias unit in a top row.
 
     With ``image_shape`` (rows, cols) the input units sit on the pixels of an
-    image drawn in place of layer 1, row by row from the top left.
+    image drawn in place of layer 1, row by row from the top left.  ``name``
+    and ``shown_layer`` are written in ``notation`` (``unit_names``).
     """
     L, K = len(sizes), sizes[-1]
     top = span(sizes, image_shape) / 2 + 0.7
@@ -76,21 +83,44 @@ def layout(sizes, image_shape=None):
             else:
                 cols["x"].append(float(l - 1))
                 cols["y"].append(top if j == 0 else (s - 1) / 2 - (j - 1))
-            cols["name"].append(f"bias {unit_name(0, l)} = +1" if j == 0 else unit_name(j, l))
             cols["prefix"].append(f"{j - 1}: " if l == L and K > 1 else "")  # the class
             cols["role"].append("bias" if j == 0 else "pixel" if l == 1 and image_shape
                                 else "unit")
     cols["is_bias"] = [u == 0 for u in cols["unit"]]
+    cols.update(unit_names(cols["layer"], cols["unit"], notation))
     return cols
+
+
+def unit_names(layers, units, notation: str = "theta") -> dict:
+    """The columns ``name`` (a₁⁽²⁾, or a₁^[1] in W, b) and ``shown_layer`` (the layer
+    number a view writes: l, or l − 1 in W, b, where the input is layer 0)."""
+    names = [(f"bias {unit_name(0, l, notation=notation)} = +1" if j == 0
+              else unit_name(j, l, notation=notation)) for l, j in zip(layers, units)]
+    return {"name": names, "shown_layer": [nt.unit_layer(l, notation) for l in layers]}
 
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
 
-def unit_name(j: int, l: int, symbol: str = "a") -> str:
-    """a_j^(l) with Unicode sub- and superscripts, for Bokeh text and tooltips: a₁⁽²⁾."""
+def unit_name(j: int, l: int, symbol: str = "a", notation: str = "theta") -> str:
+    """a_j^(l) with Unicode sub- and superscripts, for Bokeh text and tooltips: a₁⁽²⁾.
+    In W, b the unit of the notes' layer l is a_j^[l − 1]: a₁^[1] (no superscript [ ])."""
+    if nt.is_wb(notation):
+        return symbol + str(j).translate(_SUB) + f"^[{l - 1}]"
     return symbol + str(j).translate(_SUB) + f"({l})".translate(_SUP)
+
+
+def edge_name(l: int, j: int, i: int, notation: str = "theta") -> str:
+    """What an edge's tooltip says it is: "Θ₁₂⁽¹⁾: unit 2 of layer 1 → unit 1 of layer 2";
+    in W, b "W₁₂^[1]: unit 2 of layer 0 → unit 1 of layer 1", or b₁^[1] from the bias."""
+    sub = f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
+    if not nt.is_wb(notation):
+        return (f"{'Θ' + sub.translate(_SUB) + f'({l})'.translate(_SUP)}: unit {i} of layer {l}"
+                f" → unit {j} of layer {l + 1}")
+    if i == 0:
+        return f"b{str(j).translate(_SUB)}^[{l}]: the bias of unit {j} of layer {l}"
+    return f"W{sub.translate(_SUB)}^[{l}]: unit {i} of layer {l - 1} → unit {j} of layer {l}"
 
 
 def node_values(stepper, example: int, nodes):
@@ -107,6 +137,17 @@ def node_values(stepper, example: int, nodes):
             z[rows] = stepper.z[l][example]
             delta[rows] = stepper.delta[l][example]
     return z, a, delta
+
+
+def bias_weights(network, nodes):
+    """b for every node: unit j of layer l ≥ 2 gets its bias weight Θ^(l−1)[j−1, 0]
+    (= b^[l−1]_j); the input units and the bias rows NaN.  ``nodes`` in ``layout``'s
+    order (by layer, then unit)."""
+    layer, unit = np.asarray(nodes["layer"]), np.asarray(nodes["unit"])
+    rows = np.flatnonzero((layer >= 2) & (unit > 0))
+    b = np.full(len(layer), np.nan)
+    b[rows] = np.concatenate([network.theta(l)[:, 0] for l in range(1, network.L)])
+    return b
 
 
 def activation_scale(net, X):
@@ -238,11 +279,12 @@ def _equal_rows(M) -> list[list[int]]:
     return sorted(sorted(int(k) + 1 for k in g) for g in groups if len(g) >= 2)
 
 
-def symmetry_sentence(groups: dict, zeros: bool) -> str:
-    """The caption's warning about identical hidden units ('' when there are none)."""
+def symmetry_sentence(groups: dict, zeros: bool, notation: str = "theta") -> str:
+    """The caption's warning about identical hidden units ('' when there are none); the
+    layers numbered in ``notation``."""
     if not groups:
         return ""
-    parts = [f"units {', '.join(map(str, g))} of layer {l}"
+    parts = [f"units {', '.join(map(str, g))} of layer {nt.unit_layer(l, notation)}"
              for l, layer_groups in groups.items() for g in layer_groups]
     who = f"U{parts[0][1:]} are identical" + "".join(f", and so are {p}" for p in parts[1:])
     why = ("with zero initial weights every hidden unit computes the same thing and gets the "
@@ -268,27 +310,33 @@ def prediction_html(stepper, example: int) -> str:
 
 
 def legend_html(prediction: str, symmetry: str, by_grad: bool, dmax: float,
-                has_delta: bool) -> str:
+                has_delta: bool, notation: str = "theta") -> str:
     """The lines under the graph: a symmetry warning, the prediction, what colours mean."""
     swatch = '<span style="display:inline-block;width:26px;height:5px;background:{};' \
              'vertical-align:middle;margin:0 4px 0 12px"></span>'
-    edges = ("edges coloured by the gradient D (colour bar), width ∝ |Θ|" if by_grad else
-             f"{swatch.format(POSITIVE)}Θ &gt; 0{swatch.format(NEGATIVE)}Θ &lt; 0"
-             "&nbsp; width ∝ |Θ|")
+    wb = nt.is_wb(notation)
+    w, d = ("W", "dW") if wb else ("Θ", "D")
+    edges = (f"edges coloured by the gradient {d} (colour bar), width ∝ |{w}|" if by_grad else
+             f"{swatch.format(POSITIVE)}{w} &gt; 0{swatch.format(NEGATIVE)}{w} &lt; 0"
+             f"&nbsp; width ∝ |{w}|")
     ring = f"ring: δ, scaled to max |δ| = {dmax:.3g}" if has_delta else "ring: δ (not computed yet)"
     warning = f'<span style="color:#b35806"><b>≡</b> {symmetry}</span><br>' if symmetry else ""
     return (warning + (f"{prediction}<br>" if prediction else "")
             + f"<b>Edges</b> {edges} &nbsp;·&nbsp; <b>Nodes</b> fill: a, {ring}, "
-            "white = not computed yet, ■ = bias unit +1")
+            + ("white = not computed yet, bar under a unit: its b (length ∝ |b|)" if wb else
+               "white = not computed yet, ■ = bias unit +1"))
 
 
-def frame(stepper, example: int, nodes, index: EdgeIndex, by_grad: bool, symmetry: str) -> dict:
+def frame(stepper, example: int, nodes, index: EdgeIndex, by_grad: bool, symmetry: str,
+          notation: str = "theta") -> dict:
     """What the graph shows at the stepper's point, for the example shown: the numeric
-    columns of ``nodes`` and ``edges``, the δ and D scales, the band, the legend."""
+    columns of ``nodes`` (b included, in either notation) and ``edges``, the δ and D
+    scales, the band, the legend (in ``notation``)."""
     z, a, delta = node_values(stepper, example, nodes)
     theta, grad = edge_values(stepper, index)
     dmax = max_abs(delta)
-    return {"nodes": {"z": z, "a": a, "delta": delta}, "edges": {"theta": theta, "grad": grad},
+    return {"nodes": {"z": z, "a": a, "delta": delta, "b": bias_weights(stepper.network, nodes)},
+            "edges": {"theta": theta, "grad": grad},
             "dmax": dmax, "vmax": max_abs(grad), "band": highlight(stepper.last_step, stepper.L),
             "legend": legend_html(prediction_html(stepper, example), symmetry, by_grad, dmax,
-                                  bool(np.isfinite(delta).any()))}
+                                  bool(np.isfinite(delta).any()), notation)}

@@ -26,6 +26,15 @@ draw the edges again, the slowest part of a repaint on a big net (README, "Bench
 So the band lies over the edges, the input picture and the failing edges, faintly,
 and under the nodes; and Bokeh does not clip the overlay to the plot's frame, so after
 a pan or zoom the nodes and labels may run into its margins.
+
+In the W, b notation (``state.notation == "wb"``, notation.py) the bias units and their
+edges are hidden by the same filters as "Show bias units" off (their rows stay in
+``nodes``), names and tooltips say a₁^[1], W₁₂^[1], dW, with the input as layer 0, and
+each unit's bias weight b (the ``b`` column, sent with every frame in either notation;
+it changes only at the update) is drawn as a short bar under the unit: length ∝ |b|,
+coloured by its sign as the edges are.  That bar is one more renderer of ``nodes``,
+which BokehJS would work out again at every step: it is made the first time W, b is
+chosen, so a session in the notes' notation has no such cost.
 """
 from __future__ import annotations
 
@@ -34,7 +43,7 @@ import panel as pn
 import param
 from bokeh.models import (BooleanFilter, CDSView, ColumnDataSource, CustomJSHover,
                           CustomJSTransform, HoverTool, Image, LabelSet, LinearColorMapper,
-                          Scatter, Segment, TapTool, VStrip)
+                          Rect, Scatter, Segment, TapTool, VStrip)
 from bokeh.palettes import Greys256
 from bokeh.plotting import figure
 from bokeh.transform import transform
@@ -51,6 +60,8 @@ HEIGHT = DESK.graph_height  # px: the graph, its legend and the equation fit a 1
 
 # A number in a tooltip; "not computed yet" for NaN.
 _VALUE = "return isNaN(value) ? 'not computed yet' : value.toPrecision(4)"
+# b in a unit's tooltip: the input units have none.
+_B_VALUE = "return isNaN(value) ? 'none (input layer)' : value.toPrecision(4)"
 # The text beside a node: a, then δ once computed, after the class of an output unit.
 _LABEL = """
 const d = source.data
@@ -58,7 +69,7 @@ const short = (v) => (v === 0 || Math.abs(v) >= 1e-3) ? v.toFixed(3)
   : v.toExponential(0).replace(/e([+-])(\\d)$/, "e$10$2")   // as Python writes 9e-05
 return Array.from(xs, (a, i) => {
   const role = d.role[i], prefix = d.prefix[i]
-  if (role === "bias") return "+1"
+  if (role === "bias") return bias
   if (role === "pixel") return ""
   if (!d.numbers[i] || isNaN(a)) return prefix.replace(/: $/, "")
   return prefix + "a=" + short(a) + (isNaN(d.delta[i]) ? "" : "  δ=" + short(d.delta[i]))
@@ -72,6 +83,23 @@ return Array.from(xs, (t) => 0.6 + widest * Math.abs(t) / (biggest || 1))
 """
 FAILING = "#e7298a"  # edges of parameters that failed the gradient check
 _SIGN = "return Array.from(xs, (t) => t >= 0 ? positive : negative)"
+# The b bars' lengths in px: ∝ |b|, the largest ``longest`` px (NaN rows are not drawn).
+_B_LENGTH = """
+let biggest = 0
+for (const b of xs) { if (!isNaN(b)) { biggest = Math.max(biggest, Math.abs(b)) } }
+return Array.from(xs, (b) => isNaN(b) ? 0 : 2 + longest * Math.abs(b) / (biggest || 1))
+"""
+B_BAR_PX = 4  # thickness of a b bar, and its gap under the node
+
+
+# Tooltips by notation.  In W, b the layer is the one a view writes (input 0), and b is shown.
+_NODE_TIPS = {
+    "theta": [("unit", "@name (layer @layer)"), ("a", "@a{custom}"), ("z", "@z{custom}"),
+              ("δ", "@delta{custom}")],
+    "wb": [("unit", "@name (layer @shown_layer)"), ("a", "@a{custom}"), ("z", "@z{custom}"),
+           ("δ", "@delta{custom}"), ("b", "@b{custom}")]}
+_EDGE_TIPS = {"theta": [("", "@edge"), ("Θ", "@theta{custom}"), ("D", "@grad{custom}")],
+              "wb": [("", "@edge"), ("W", "@theta{custom}"), ("dW", "@grad{custom}")]}
 
 
 class GraphView(Viewer):
@@ -89,7 +117,7 @@ class GraphView(Viewer):
         super().__init__(**params)
         self.nodes = ColumnDataSource(name="nodes")
         self.edges = ColumnDataSource(name="edges")
-        self._symmetry = (None, "")  # (network, its symmetry warning): worked out once per weights
+        self._symmetry = (None, None, "")  # (network, notation, its symmetry warning): once each
         self.legend = LiveHTML(channel="legend", sizing_mode="stretch_width", height=70,
                                margin=(0, 10), styles={"font-size": "15px"})
         # Under the legend, when there is something to say: edges left out, failed checks.
@@ -99,17 +127,24 @@ class GraphView(Viewer):
         self.figure = self._make_figure()
         self.bars = ColourBars(bars=[("fill_scale", "a (fill)"), ("delta_scale", "δ (ring)"),
                                      ("edge_scale", "D (edges)")], height=HEIGHT)
+        self._b_r = None  # the b bars: made when W, b is first chosen
+        self._notation = None  # the notation the names and tooltips are written in
         self._relayout()
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=HEIGHT)
         s = self.state
         s.param.watch(self._on_change, ["rebuilt", "stepped", "edges_by", "example",
-                                        "show_bias", "show_numbers"])
+                                        "show_bias", "show_numbers", "notation"])
         s.param.watch(self._resize, "present")
         if s.present:
             self._resize()
         # A click on an edge arrives as a browser change of the selection.
         tap = entry(self._on_tap)
         self.edges.selected.on_change("indices", lambda attr, old, new: tap(new))
+
+    @property
+    def figure_pane(self):
+        """The plot's pane (a lesson outlines it)."""
+        return self._pane
 
     def __panel__(self):
         return pn.Column(pn.Row(self._pane, self.bars, sizing_mode="stretch_width"),
@@ -173,7 +208,7 @@ class GraphView(Viewer):
             x="x", y="y", size="size", marker="square", fill_color=graph.BIAS_FILL,
             line_color="#333333", line_width=2),
             view=CDSView(filter=self._bias_filter), level="overlay")
-        self._label = CustomJSTransform(args={"source": self.nodes}, v_func=_LABEL)
+        self._label = CustomJSTransform(args={"source": self.nodes, "bias": "+1"}, v_func=_LABEL)
         self._text_r = LabelSet(x="x", y="y", text=transform("a", self._label), source=self.nodes,
                                 text_align="left", text_baseline="middle", x_offset="label_offset",
                                 text_font_size="14px", text_color="#111111",
@@ -181,21 +216,36 @@ class GraphView(Viewer):
                                 level="overlay")
         p.add_layout(self._text_r)
         value = CustomJSHover(code=_VALUE)
+        self._node_hover = HoverTool(renderers=[self._node_r], tooltips=_NODE_TIPS["theta"],
+                                     formatters={"@a": value, "@z": value, "@delta": value,
+                                                 "@b": CustomJSHover(code=_B_VALUE)})
+        self._edge_hover = HoverTool(renderers=[self._edge_r], line_policy="interp",
+                                     tooltips=_EDGE_TIPS["theta"],
+                                     formatters={"@theta": value, "@grad": value})
         p.add_tools(
-            HoverTool(renderers=[self._node_r], tooltips=[
-                ("unit", "@name (layer @layer)"), ("a", "@a{custom}"), ("z", "@z{custom}"),
-                ("δ", "@delta{custom}")], formatters={"@a": value, "@z": value, "@delta": value}),
+            self._node_hover,
             HoverTool(renderers=[self._bias_r], tooltips=[("", "@name: the bias unit is always 1")]),
-            HoverTool(renderers=[self._edge_r], line_policy="interp", tooltips=[
-                ("", "@edge"), ("Θ", "@theta{custom}"), ("D", "@grad{custom}")],
-                formatters={"@theta": value, "@grad": value}),
+            self._edge_hover,
             TapTool(renderers=[self._edge_r]))
         return p
+
+    def _make_b_bars(self):
+        """The b bars under the units (W, b): one more renderer of ``nodes``, at the
+        nodes' level, made once; ``bar_y`` (layout) puts each just under its node."""
+        self._b_filter = BooleanFilter(booleans=[])
+        self._b_length = CustomJSTransform(args={"longest": 30.0}, v_func=_B_LENGTH)
+        self._b_r = self.figure.add_glyph(self.nodes, Rect(
+            x="x", y="bar_y", width=transform("b", self._b_length), height=B_BAR_PX,
+            width_units="screen", height_units="screen", fill_color=transform("b", self._sign),
+            line_alpha=0), view=CDSView(filter=self._b_filter), level="overlay",
+            selection_glyph=None, nonselection_glyph=None, muted_glyph=None)
 
     def _on_change(self, *events):
         # A new network (new activations too) is laid out again: its colour scale may change.
         if any(e.name == "rebuilt" for e in events):
             self._relayout()
+        elif any(e.name == "notation" for e in events):
+            self._renotate()
         else:
             self.refresh()
 
@@ -205,7 +255,8 @@ class GraphView(Viewer):
         net = s.network
         shape = s.image_shape
         self._image_shape = shape if shape and np.prod(shape) == net.sizes[0] else None
-        layout = graph.layout(net.sizes, self._image_shape)
+        notation = self._notation = s.notation
+        layout = graph.layout(net.sizes, self._image_shape, notation)
         self._laid_out_for = net.sizes
         self._index = index = graph.edge_index(net, image=self._image_shape is not None)
         palette, low, high = graph.activation_scale(net, s.stepper.X)
@@ -228,7 +279,7 @@ class GraphView(Viewer):
         # projector both half as large again).
         unit_px = height / (2 * top + 0.4)
         text = size_of.text
-        self._text_r.text_font_size = f"{int(np.clip(0.45 * unit_px * text, 10 * text, 15 * text))}px"
+        self._text_r.text_font_size = f"{np.clip(0.45 * unit_px, 10, 15) * text:.3g}px"
         shown, total = len(index.layer), index.total
         self._edges_text = ("" if shown == total else
                             f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
@@ -236,8 +287,12 @@ class GraphView(Viewer):
                                if self._image_shape else ")") + ".")
         self._width.args = {"widest": graph.widest_edge(len(index.layer)) * size_of.text}
         n = len(layout["layer"])
+        # The b bar just under its node: the node's radius and a gap, in y units.
+        below = (size / 2 + B_BAR_PX) / (HEIGHT / (2 * top + 0.4))
         self._layout = {**layout, "size": [size] * n, "ring_size": [size + 9] * n,
-                        "label_offset": [size / 2 + 8] * n, "numbers": self._numbers(n)}
+                        "label_offset": [size / 2 + 8] * n, "numbers": self._numbers(n),
+                        "bar_y": [y - below for y in layout["y"]]}
+        self._bar_px = size
         x, y = np.asarray(layout["x"]), np.asarray(layout["y"])
         where = {(l, u): k for k, (l, u) in enumerate(zip(layout["layer"], layout["unit"]))}
         src = np.array([where[(l, i)] for l, i in zip(index.layer, index.source)], dtype=int)
@@ -245,9 +300,8 @@ class GraphView(Viewer):
         self._edge_layout = {
             "layer": index.layer, "source": index.source, "target": index.target,
             "x0": x[src], "y0": y[src], "x1": x[dst], "y1": y[dst],
-            "edge": [f"{graph.unit_name(_sub(j, i), l, 'Θ')}: unit {i} of layer {l} → unit {j} "
-                     f"of layer {l + 1}" for l, j, i in zip(index.layer, index.target,
-                                                            index.source)]}
+            "edge": self._edge_names(notation)}
+        self._write_notation()
         frame = self.frame(s.stepper)
         self.nodes.data = {**self._layout, **frame["nodes"]}
         self.edges.data = {**self._edge_layout, **frame["edges"]}
@@ -265,6 +319,38 @@ class GraphView(Viewer):
         self.legend.param.update(height=size.legend_height, styles={"font-size": f"{size.legend_px}px"})
         self._relayout()
 
+    def _edge_names(self, notation):
+        index = self._index
+        return [graph.edge_name(int(l), int(j), int(i), notation)
+                for l, j, i in zip(index.layer, index.target, index.source)]
+
+    def _renotate(self):
+        """Another notation: the names, tooltips, filters and b bars; the numbers stay."""
+        notation = self._notation = self.state.notation
+        layout = self._layout
+        names = graph.unit_names(layout["layer"], layout["unit"], notation)
+        layout.update(names)
+        self._edge_layout["edge"] = edges = self._edge_names(notation)
+        self.nodes.data.update(names)
+        self.edges.data.update({"edge": edges})
+        self._write_notation()
+        self.refresh()
+
+    def _write_notation(self):
+        """Tooltips, the colour bar's title and the b bars in the notation chosen."""
+        notation = self._notation
+        wb = notation == "wb"
+        for hover, tips in ((self._node_hover, _NODE_TIPS), (self._edge_hover, _EDGE_TIPS)):
+            if hover.tooltips != tips[notation]:
+                hover.tooltips = tips[notation]
+        self.bars.titles = {"edge_scale": "dW (edges)"} if wb else {}
+        if wb and self._b_r is None:
+            self._make_b_bars()
+        if self._b_r is not None:
+            self._b_length.args = {"longest": self._bar_px}
+            if self._b_r.visible != wb:
+                self._b_r.visible = wb
+
     def _write_note(self):
         text = "<br>".join(t for t in (self._edges_text, self._failing_text) if t)
         if self.note.object != text:
@@ -281,12 +367,12 @@ class GraphView(Viewer):
         if stepper.network.sizes != self._laid_out_for:  # asked before the rebuilt event came
             self._relayout()
         example = stepper.example if stepper.mode == "per_example" else s.example
-        net = stepper.network
-        if self._symmetry[0] is not net:
-            self._symmetry = (net, graph.symmetry_sentence(graph.identical_units(net),
-                                                           s.init == "zeros"))
+        net, notation = stepper.network, s.notation
+        if self._symmetry[0] is not net or self._symmetry[1] != notation:
+            self._symmetry = (net, notation, graph.symmetry_sentence(
+                graph.identical_units(net), s.init == "zeros", notation))
         return graph.frame(stepper, example, self._layout, self._index, s.edges_by == "grad",
-                           self._symmetry[1])
+                           self._symmetry[2], notation)
 
     def refresh(self):
         """Send the columns that changed since the last refresh."""
@@ -339,19 +425,29 @@ class GraphView(Viewer):
             self.image.data = data
 
     def _set_filters(self):
-        """Hide the bias units and their edges when asked (the data stays)."""
+        """Hide the bias units and their edges when asked, and always in W, b, where b is
+        a number on each unit, not a unit (the data stays)."""
         s = self.state
+        wb = self._notation == "wb"
+        with_bias = s.show_bias and not wb
+        layer = np.asarray(self._layout["layer"])
         bias = np.asarray(self._layout["is_bias"])
-        shown = np.ones(len(bias), dtype=bool) if s.show_bias else ~bias
+        shown = np.ones(len(bias), dtype=bool) if with_bias else ~bias
         if self._image_shape:  # pixels are drawn as the picture, not as nodes
-            shown &= ~((np.asarray(self._layout["layer"]) == 1) & ~bias)
+            shown &= ~((layer == 1) & ~bias)
         units, biases = (shown & ~bias).tolist(), (shown & bias).tolist()
-        edges = (np.ones(len(self._index.source), dtype=bool) if s.show_bias
+        edges = (np.ones(len(self._index.source), dtype=bool) if with_bias
                  else self._index.source > 0).tolist()
-        for f, value in ((self._unit_filter, units), (self._bias_filter, biases),
-                         (self._edge_filter, edges)):
+        filters = [(self._unit_filter, units), (self._bias_filter, biases),
+                   (self._edge_filter, edges)]
+        if self._b_r is not None:  # a bar under every unit after the input
+            filters.append((self._b_filter, (wb & ~bias & (layer >= 2)).tolist()))
+        for f, value in filters:
             if f.booleans != value:
                 f.booleans = value
+        label = "+1" if with_bias else ""  # the labels are drawn for every row
+        if self._label.args["bias"] != label:
+            self._label.args = {**self._label.args, "bias": label}
 
     def set_failing(self, params):
         """Highlight the edges of these (l, j, i) parameters (those drawn)."""

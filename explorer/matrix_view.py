@@ -13,6 +13,11 @@ tooltip gives each value.
 Which layer: a Select pins one (Θ^(1), Θ^(2), …) or follows the stepper
 ("Follow the step"), mapping the last step to the matrix it concerns — see
 ``follow_layer``.
+
+In the W, b notation (``state.notation == "wb"``, notation.py) the same cells are
+shown, column 0 first: Θ^(l) = [b^[l] W^[l]], Δ^(l) = [Δb^[l] ΔW^[l]] and
+D^(l) = [db^[l] dW^[l]], so the titles, axes, tooltips (a ``name`` column, b₁^[1] or
+W₁₂^[1]) and captions say which is which, with the input as layer 0.
 """
 from __future__ import annotations
 
@@ -28,10 +33,15 @@ from engine import Kind
 from engine.steps import NOTATION
 
 from . import graph
+from . import notation as nt
 from .entry import on_change
 from .lazy import when_shown
 from .state import ExplorerState
 from .status import notation_html
+
+# W, b's names of each matrix: (the columns 1..., column 0).
+WB_SYMBOL = {"Theta": ("W", "b"), "Delta": ("ΔW", "Δb"), "D": ("dW", "db")}
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 NUMBERS_MAX_ROWS, NUMBERS_MAX_COLS = 12, 13   # numbers in the cells up to this size
 NAN_GREY = "#e3e3e3"
@@ -130,6 +140,7 @@ class MatrixView(Viewer):
         self._sent = {}
         on_change(self.select, lambda value: self.refresh())
         self.state.param.watch(lambda e: self.restructure(), "reshaped")
+        self.state.param.watch(lambda e: self._renotate(), "notation")
         self.state.param.watch(lambda e: self.refresh(), ["stepped", "followed", "learning_rate"])
         self.restructure()
 
@@ -173,10 +184,19 @@ class MatrixView(Viewer):
         self._hovers[name], self._rects[name] = hover, rect
         return p
 
+    def _options(self) -> dict:
+        wb = nt.is_wb(self.state.notation)
+        return {"Follow the step": FOLLOW, **{(f"W^[{l}], b^[{l}]" if wb else f"Θ^({l})"): l
+                                              for l in range(1, self.state.network.L)}}
+
+    def _renotate(self):
+        """Another notation: the same layer, its names written again."""
+        self.select.options = self._options()
+        self.refresh()
+
     def restructure(self):
         """New network shape: new layer options, back to following the step."""
-        L = self.state.network.L
-        options = {"Follow the step": FOLLOW, **{f"Θ^({l})": l for l in range(1, L)}}
+        options = self._options()
         self._followed = 1
         self._shape = None
         if self.select.options != options:
@@ -200,7 +220,7 @@ class MatrixView(Viewer):
                   "D": np.asarray(stepper.D[l])}
         rows, cols = values["Theta"].shape
         numbers = rows <= NUMBERS_MAX_ROWS and cols <= NUMBERS_MAX_COLS
-        if self._shape != (l, rows, cols):
+        if self._shape != (l, rows, cols, s.notation):
             self._reshape(l, rows, cols, numbers)
         for name, M in values.items():
             self._show(name, M, numbers)
@@ -210,7 +230,9 @@ class MatrixView(Viewer):
 
     def _reshape(self, l, rows, cols, numbers):
         """A new layer or shape: new cell positions, ranges, ticks, sizes, labels."""
-        self._shape = (l, rows, cols)
+        notation = self.state.notation
+        wb = nt.is_wb(notation)
+        self._shape = (l, rows, cols, notation)
         self._sent = {}
         j, i = np.meshgrid(np.arange(1, rows + 1), np.arange(cols), indexing="ij")
         cw = CELL_W if numbers else float(np.clip(BIG_W / cols, 4, CELL_W))
@@ -221,23 +243,39 @@ class MatrixView(Viewer):
         for name in MATRICES:
             p = self._figures[name]
             sym = SYMBOL[name]
-            self.sources[name].data = {"i": i.ravel(), "j": j.ravel(),
-                                       "value": np.full(rows * cols, np.nan)}
+            data = {"i": i.ravel(), "j": j.ravel(), "value": np.full(rows * cols, np.nan)}
+            if wb:  # each cell's name: b_j^[l] in column 0, W_ji^[l] in the others
+                w, b = WB_SYMBOL[name]
+                data["name"] = [f"{b}{str(jj).translate(_SUB)}^[{l}]" if ii == 0 else
+                                f"{w}{_pair(jj, ii).translate(_SUB)}^[{l}]"
+                                for jj, ii in zip(data["j"], data["i"])]
+            self.sources[name].data = data
             if not numbers:
                 self.labels[name].data = {"i": [], "j": [], "text": [], "colour": [], "size": []}
             p.update(frame_width=width, frame_height=height)
-            p.title.text = f"{sym}{sup(l)}"
+            p.title.text = (f"{WB_SYMBOL[name][1]}^[{l}] | {WB_SYMBOL[name][0]}^[{l}]" if wb
+                            else f"{sym}{sup(l)}")
             p.x_range.update(start=-0.5, end=cols - 0.5)
             p.y_range.update(start=rows + 0.5, end=0.5)   # j = 1 at the top
             p.xaxis.ticker.ticks = xticks
             p.yaxis.ticker.ticks = yticks
-            p.xaxis.axis_label = f"i: from unit i of layer {l} (0 = bias)"
-            p.yaxis.axis_label = f"j: to unit j of layer {l + 1}"
             self._rects[name].glyph.line_alpha = 1.0 if numbers else 0.0
-            self._hovers[name].tooltips = (
-                f"<b>{sym}<sub>@j,@i</sub><sup>({l})</sup></b> = @value{{%.4g}}"
-                "<br><i>j</i> = @j (layer " + str(l + 1) + "), <i>i</i> = @i (layer " + str(l)
-                + ", 0 = bias)")
+            if wb:
+                w, b = WB_SYMBOL[name]
+                p.xaxis.major_label_overrides = {0: b}
+                p.xaxis.axis_label = f"i: from unit i of layer {l - 1} (0: {b})"
+                p.yaxis.axis_label = f"j: to unit j of layer {l}"
+                self._hovers[name].tooltips = (
+                    "<b>@name</b> = @value{%.4g}<br><i>j</i> = @j (layer " + str(l)
+                    + "), <i>i</i> = @i (layer " + str(l - 1) + f", 0: {b})")
+            else:
+                p.xaxis.major_label_overrides = {0: "bias"}
+                p.xaxis.axis_label = f"i: from unit i of layer {l} (0 = bias)"
+                p.yaxis.axis_label = f"j: to unit j of layer {l + 1}"
+                self._hovers[name].tooltips = (
+                    f"<b>{sym}<sub>@j,@i</sub><sup>({l})</sup></b> = @value{{%.4g}}"
+                    "<br><i>j</i> = @j (layer " + str(l + 1) + "), <i>i</i> = @i (layer " + str(l)
+                    + ", 0 = bias)")
             self.captions[name].width = width + 60
 
     def _show(self, name, M, numbers):
@@ -261,15 +299,25 @@ class MatrixView(Viewer):
     # ---- captions ---------------------------------------------------------------------
     def _caption_html(self, l, rows, cols, numbers) -> str:
         s = self.state.stepper
+        notation = self.state.notation
         how = ("pinned" if (self.select.value or FOLLOW) != FOLLOW else
-               "following the step" + (f" ({notation_html(s.last_step.symbol)})" if s.last_step else ""))
+               "following the step" + (f" ({notation_html(nt.step_symbol(s.last_step, notation))})"
+                                       if s.last_step else ""))
         size = "" if numbers else " Too big to write the numbers: hover a cell for its value."
+        if nt.is_wb(notation):
+            return (f"<b>Layer {l - 1} → {l}</b> ({how}): W<sup>[{l}]</sup> (columns 1…) is "
+                    f"{rows} × {cols - 1} and b<sup>[{l}]</sup> (column 0) is {rows} × 1; cell "
+                    f"(j, i) takes unit i of layer {l - 1} to unit j of layer {l}, column 0 "
+                    f"holds b<sub>j</sub>. Red &lt; 0 &lt; blue, each matrix scaled to its own "
+                    f"max |value|; grey · = not computed yet.{size}")
         return (f"<b>Layer {l} → {l + 1}</b> ({how}): Θ<sup>({l})</sup> is s<sub>{l + 1}</sub> × "
                 f"(s<sub>{l}</sub> + 1) = {rows} × {cols}; cell (j, i) takes unit i of layer {l} "
                 f"(i = 0: bias) to unit j of layer {l + 1}. Red &lt; 0 &lt; blue, each matrix "
                 f"scaled to its own max |value|; grey · = not computed yet.{size}")
 
     def _matrix_caption(self, name, l) -> str:
+        if nt.is_wb(self.state.notation):
+            return self._matrix_caption_wb(name, l)
         s = self.state.stepper
         m, lam = s.m, s.network.lam
         if name == "Theta":
@@ -294,3 +342,38 @@ class MatrixView(Viewer):
                     f"formed after the last accumulation.")
         return (f"D<sup>({l})</sup> = Δ<sup>({l})</sup>/m + (λ/m)Θ<sup>({l})</sup> with m = {m}, "
                 f"λ = {lam:g} (bias column i = 0 not regularised): ∂J/∂Θ<sup>({l})</sup>.")
+
+    def _matrix_caption_wb(self, name, l) -> str:
+        """The caption under a matrix in W, b: its columns 1… and its column 0 named."""
+        s = self.state.stepper
+        m, lam = s.m, s.network.lam
+        W, b = (f"W<sup>[{l}]</sup>", f"b<sup>[{l}]</sup>")
+        dW, db = (f"ΔW<sup>[{l}]</sup>", f"Δb<sup>[{l}]</sup>")
+        gW, gb = (f"dW<sup>[{l}]</sup>", f"db<sup>[{l}]</sup>")
+        delta, a = f"δ<sup>[{l}]</sup>", f"a<sup>[{l - 1}]</sup>"
+        if name == "Theta":
+            last = s.last_step
+            if last is not None and last.kind is Kind.UPDATE:
+                return (f"{W} (columns 1…) and {b} (column 0) after the update W := W − α dW, "
+                        f"b := b − α db (α = {s.learning_rate:g}).")
+            return f"{W} (columns 1…) and {b} (column 0): the current weights."
+        if name == "Delta":
+            k = accumulated_examples(s, l)
+            if not np.isfinite(s.Delta[l]).any():
+                return (f"{dW} := {dW} + {delta}({a})<sup>T</sup> (columns 1…), {db} := {db} + "
+                        f"{delta} (column 0): not accumulated yet in this iteration.")
+            if s.mode == "per_example":
+                return (f"{dW} (columns 1…) and {db} (column 0) after {k} of {m} examples: "
+                        f"Σ {delta}({a})<sup>T</sup> and Σ {delta} over examples 1..{k}.")
+            return (f"{dW} = Σ<sub>i</sub> {delta}({a})<sup>T</sup> (columns 1…) and {db} = "
+                    f"Σ<sub>i</sub> {delta} (column 0) over all {m} examples.")
+        if not np.isfinite(s.D[l]).any():
+            return (f"{gW} = {dW}/m + (λ/m){W} (columns 1…), {gb} = {db}/m (column 0): "
+                    f"formed after the last accumulation.")
+        return (f"{gW} = {dW}/m + (λ/m){W} (columns 1…) and {gb} = {db}/m (column 0) with "
+                f"m = {m}, λ = {lam:g}: ∂J/∂W<sup>[{l}]</sup> and ∂J/∂b<sup>[{l}]</sup>.")
+
+
+def _pair(j, i) -> str:
+    """The subscript of W_ji: "12", or "12,3" when either index has two digits."""
+    return f"{j}{i}" if j < 10 and i < 10 else f"{j},{i}"
