@@ -22,10 +22,12 @@ from .files_view import FilesView
 from .gradcheck_view import GradientCheckView
 from .graph_view import GraphView
 from .lazy import show
+from .lesson_view import LessonView
 from .literal import literal
 from .matrix_view import MatrixView
 from .plane_view import PlaneView
 from .player import Player
+from .quiz_view import QuizView
 from .settings_view import Display, Settings, Teaching
 from .state import ExplorerState
 from .status_view import EquationView, StatusLine
@@ -72,6 +74,7 @@ class Explorer(Viewer):
         self.files = FilesView(state=s)
         self.checker = GradientChecker(state=s)
         self.player = Player(state=s, graph=self.graph, trainer=self.trainer)
+        self.quiz = QuizView(state=s)
         self._views = {}  # the views of the tabs, made when first shown or asked for
 
         self.copy_link = pn.widgets.Button(
@@ -94,12 +97,22 @@ class Explorer(Viewer):
         on_change(self.tabs, lambda active: self._show_tab(), name="active")
         self._show_tab()
 
+        # The parts of the page a lesson's chapter may be about: what to outline, which tab.
+        tab = {title: index for index, (title, _) in enumerate(TABS)}
+        parts = {"graph": (self.graph.figure_pane, None), "status": (self.status.html, None),
+                 "buttons": (self.player.buttons, None), "settings": (self.settings.box, None),
+                 "equation": (self.tabs, tab["Equation"]), "train": (self.tabs, tab["Train"]),
+                 "input plane": (self.tabs, tab["Input plane & features"]),
+                 "matrices": (self.tabs, tab["Matrices"]),
+                 "gradient check": (self.tabs, tab["Gradient check"])}
+        self.lesson = LessonView(state=s, parts=parts, tabs=self.tabs)
+
         def heading(text):
             return pn.pane.HTML(f"<h3>{text}</h3>", margin=(0, 10), stylesheets=[HEADING])
         self.sidebar = [heading("Network"), self.settings, self.copy_link,
                         heading("Display"), self.display, heading("Teaching"), self.teaching,
                         heading("Files"), self.files]
-        self.main = [pn.Column(self.player, self.status, self.message, self.graph, self.tabs,
+        self.main = [pn.Column(self.lesson, self.player, self.status, self.quiz, self.message, self.graph, self.tabs,
                                sizing_mode="stretch_width")]
 
     def __panel__(self):

@@ -11,8 +11,10 @@ import param
 
 from engine import Stepper, io, presets
 
+from . import lesson
+
 # File kinds by ending, and what loads each.
-KINDS = {".json": "session", ".npz": "weights", ".csv": "data"}
+KINDS = {".json": "session", ".npz": "weights", ".csv": "data", ".yaml": "lesson", ".yml": "lesson"}
 
 
 def load_file(state, data: bytes | None, filename: str) -> bool:
@@ -20,15 +22,15 @@ def load_file(state, data: bytes | None, filename: str) -> bool:
     data = data or b""
     kind = KINDS.get(PurePath(filename).suffix.lower())
     if kind is None:
-        state.say("error", f"{filename}: only .json (session), .npz (weights) and "
-                           ".csv (data) files can be loaded. Nothing was changed.")
+        state.say("error", f"{filename}: only .json (session), .npz (weights), .csv (data) "
+                           "and .yaml (lesson) files can be loaded. Nothing was changed.")
         return False
     if len(data) > io.MAX_UPLOAD_BYTES:
         state.say("error", f"{filename} is {len(data) / 2**20:.1f} MB; files up to "
                            f"{io.MAX_UPLOAD_BYTES // 2**20} MB can be loaded. Nothing was changed.")
         return False
-    return {"session": load_session, "weights": load_weights, "data": load_data}[kind](
-        state, data, filename)
+    return {"session": load_session, "weights": load_weights, "data": load_data,
+            "lesson": load_lesson_file}[kind](state, data, filename)
 
 
 def _read(state, action, filename):
@@ -38,6 +40,23 @@ def _read(state, action, filename):
     except ValueError as error:
         state.say("error", f"{filename}: {error} Nothing was changed.")
         return None
+
+
+def load_lesson_file(state, data: bytes, filename: str = "lesson.yaml") -> bool:
+    """A teacher's lesson (lesson.py's format), started at its first chapter."""
+    def read():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("A lesson file must be UTF-8 text.") from None
+        return lesson.load_lesson(text, filename)
+    chosen = _read(state, read, filename)
+    if chosen is None:
+        return False
+    state.param.update(lesson=chosen, lesson_name="", chapter=1)
+    state.say("success", f"{filename}: the lesson {chosen.title!r}, {len(chosen.chapters)} "
+                         "chapters, starts at chapter 1.")
+    return True
 
 
 def load_session(state, data: bytes, filename: str = "session.json") -> bool:

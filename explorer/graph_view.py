@@ -89,7 +89,8 @@ let biggest = 0
 for (const b of xs) { if (!isNaN(b)) { biggest = Math.max(biggest, Math.abs(b)) } }
 return Array.from(xs, (b) => isNaN(b) ? 0 : 2 + longest * Math.abs(b) / (biggest || 1))
 """
-B_BAR_PX = 4  # thickness of a b bar, and its gap under the node
+B_BAR_PX = 4      # thickness of a b bar (at most)
+TOOLBAR_PX = 36   # measured: the plot's frame is this much shorter than the plot (toolbar above)
 
 
 # Tooltips by notation.  In W, b the layer is the one a view writes (input 0), and b is shown.
@@ -155,7 +156,10 @@ class GraphView(Viewer):
         p = figure(name="graph", tools="pan,wheel_zoom,reset,save", toolbar_location="above",
                    output_backend="canvas", sizing_mode="stretch_width", height=HEIGHT,
                    x_axis_type=None, y_axis_type=None, outline_line_color=None)
+        # The tools show over the plot's top right corner while the pointer is on it, and
+        # take no row of their own (a 768 px projector has none to spare).
         p.toolbar.autohide = True
+        p.toolbar_inner = True
         p.grid.visible = False
         # The layer the last step worked on: a strip from x0 to x1, or none.
         self.band = ColumnDataSource(name="step_band", data={"x0": [], "x1": []})
@@ -235,7 +239,7 @@ class GraphView(Viewer):
         self._b_filter = BooleanFilter(booleans=[])
         self._b_length = CustomJSTransform(args={"longest": 30.0}, v_func=_B_LENGTH)
         self._b_r = self.figure.add_glyph(self.nodes, Rect(
-            x="x", y="bar_y", width=transform("b", self._b_length), height=B_BAR_PX,
+            x="x", y="bar_y", width=transform("b", self._b_length), height="bar_height",
             width_units="screen", height_units="screen", fill_color=transform("b", self._sign),
             line_alpha=0), view=CDSView(filter=self._b_filter), level="overlay",
             selection_glyph=None, nonselection_glyph=None, muted_glyph=None)
@@ -287,11 +291,14 @@ class GraphView(Viewer):
                                if self._image_shape else ")") + ".")
         self._width.args = {"widest": graph.widest_edge(len(index.layer)) * size_of.text}
         n = len(layout["layer"])
-        # The b bar just under its node: the node's radius and a gap, in y units.
-        below = (size / 2 + B_BAR_PX) / (HEIGHT / (2 * top + 0.4))
+        # The b bar just under its node's δ ring (outer radius size / 2 + 8 px), or halfway
+        # to the unit below when the units are too close for that; in y units.
+        frame_px = (height - (0 if s.present else TOOLBAR_PX)) / (2 * top + 0.4)
+        bar = float(np.clip(0.2 * frame_px, 2, B_BAR_PX))
+        below = min((size / 2 + 10 + bar / 2) / frame_px, 0.5)
         self._layout = {**layout, "size": [size] * n, "ring_size": [size + 9] * n,
                         "label_offset": [size / 2 + 8] * n, "numbers": self._numbers(n),
-                        "bar_y": [y - below for y in layout["y"]]}
+                        "bar_y": [y - below for y in layout["y"]], "bar_height": [bar] * n}
         self._bar_px = size
         x, y = np.asarray(layout["x"]), np.asarray(layout["y"])
         where = {(l, u): k for k, (l, u) in enumerate(zip(layout["layer"], layout["unit"]))}
@@ -314,8 +321,6 @@ class GraphView(Viewer):
         """Presenter mode: a shorter plot with larger nodes, labels and legend (presenter.py)."""
         size = sizes(self.state.present)
         self.figure.height = self._pane.height = self.bars.height = size.graph_height
-        # On a projector the tools stay out of the way: they take a row above the plot.
-        self.figure.toolbar_location = None if self.state.present else "above"
         self.legend.param.update(height=size.legend_height, styles={"font-size": f"{size.legend_px}px"})
         self._relayout()
 

@@ -18,13 +18,15 @@ from engine.network import INITS
 from engine.stepper import MODES
 from engine.validation import MAX_LAYERS, MAX_UNITS
 
+from . import lesson
 from .state import format_hidden_layers, parse_hidden_layers
 
 # URL key -> ExplorerState parameter (apply_link applies the preset, then the split, then the rest).
 KEYS = {"preset": "preset", "hidden": "hidden_layers", "g": "hidden", "output": "output",
         "loss": "loss", "lambda": "lam", "alpha": "learning_rate", "init": "init",
         "seed": "seed", "mode": "mode", "test": "test_fraction", "weights": "weights",
-        "present": "present", "quiz": "quiz", "notation": "notation"}
+        "present": "present", "quiz": "quiz", "notation": "notation",
+        "lesson": "lesson_name", "chapter": "chapter"}
 # Teaching switches, written into the link only when on (a link without them is a plain one).
 # URL key -> (parameter, its value when on, what the link says then).
 _SWITCHES = {"present": ("present", True, "1"), "quiz": ("quiz", True, "1"),
@@ -41,6 +43,8 @@ def query_from_state(state) -> dict[str, str]:
         "init": state.init, "seed": str(state.seed), "mode": state.mode,
         "test": f"{state.test_fraction:g}", "weights": state.weights,
         **{key: text for key, (name, on, text) in _SWITCHES.items() if getattr(state, name) == on},
+        **({"lesson": state.lesson_name, "chapter": str(state.chapter)}
+           if state.lesson is not None and state.lesson_name else {}),
     }
 
 
@@ -95,6 +99,8 @@ PARSERS = {
     "present": lambda v: _switch(v, "present"),
     "quiz": lambda v: _switch(v, "quiz"),
     "notation": lambda v: _choice(v, ("theta", "wb"), "the notation"),
+    "lesson": lambda v: _choice(v, lesson.builtin_names(), "the lesson"),
+    "chapter": lambda v: _number(v, "the chapter", low=1, high=1000, integer=True),
 }
 
 
@@ -126,6 +132,8 @@ def apply_link(state, settings: dict, problems=()):
     """Apply settings read from a link to ``state``: the preset first, then the
     split, then everything else in one rebuild; report what was ignored."""
     settings = dict(settings)
+    problems = list(problems)
+    name, chapter = settings.pop("lesson_name", None), settings.pop("chapter", None)
     preset = settings.pop("preset", None)
     if preset is not None and preset != state.preset:
         state.preset = preset
@@ -141,6 +149,15 @@ def apply_link(state, settings: dict, problems=()):
         state.draw_weights()
     if alpha is not None and alpha != state.learning_rate:
         state.learning_rate = alpha
+    if name:  # the lesson's chapter sets the preset and settings it needs, over the link's
+        chosen = lesson.builtin(name)
+        if chapter is not None and chapter > len(chosen.chapters):
+            problems.append(f"chapter={chapter} ignored: the {name} lesson has "
+                            f"{len(chosen.chapters)} chapters")
+            chapter = None
+        state.param.update(lesson=chosen, lesson_name=name, chapter=chapter or 1)
+    elif chapter is not None:
+        problems.append(f"chapter={chapter} ignored: it needs a lesson, e.g. lesson=notes")
     if problems:
         state.say("error", "This link had settings that could not be used, so the defaults "
                            "were kept for them: " + "; ".join(problems) + ".")

@@ -31,6 +31,7 @@ from .entry import entry, linked
 from .graph_view import GraphView
 from .keyboard import KeyboardShortcuts
 from .presenter import sizes
+from .quiz import question
 from .state import ExplorerState
 from .status import status_html
 from .status_view import equation_latex
@@ -47,6 +48,8 @@ class StepTape(pn.custom.JSComponent):
     speed = param.Number(default=2.0)
     disabled = param.Boolean(default=False, doc="No stepping (while training runs)")
     large = param.Boolean(default=False, doc="Presenter mode's larger buttons")
+    quiz = param.Boolean(default=False, doc="Predict first: a step whose frame has a question "
+                                            "waits for the quiz box's Reveal")
 
     _esm = Path(__file__).parent / "js" / "player.js"
 
@@ -87,8 +90,8 @@ class Player(Viewer):
         # before, its tape, the one after; the last is the newest.
         self._tapes = {}
         # After the views (precedence 0) have drawn: the tape starts from what they show.
-        s.param.watch(self._send, ["stepped", "example", "learning_rate", "edges_by"],
-                      precedence=1)
+        s.param.watch(self._send, ["stepped", "example", "learning_rate", "edges_by", "quiz",
+                                   "notation", "present"], precedence=1)
         s.param.watch(lambda e: self.buttons.param.update(speed=e.new), "speed")
         s.param.watch(lambda e: setattr(self.buttons, "playing", e.new), "playing")
         self.buttons.param.watch(lambda e: setattr(s, "playing", e.new), "playing")
@@ -109,9 +112,14 @@ class Player(Viewer):
 
     # ---- tapes ------------------------------------------------------------------------
     def frame(self, stepper) -> dict:
-        """What the page shows at this stepper's point: the graph, the status, the equation."""
-        return {**self.graph.frame(stepper), "status": status_html(stepper),
-                "latex": equation_latex(stepper, self.state.example)}
+        """What the page shows at this stepper's point: the graph, the status, the equation,
+        and with predict-first on, the question asked before showing it (quiz.py)."""
+        s = self.state
+        frame = {**self.graph.frame(stepper), "status": status_html(stepper),
+                 "latex": equation_latex(stepper, s.example)}
+        if s.quiz:
+            frame["quiz"] = question(stepper, s.example)
+        return frame
 
     def _record(self, stepper, back=None, first=None) -> dict:
         self._count += 1
@@ -131,7 +139,7 @@ class Player(Viewer):
             # new network has its settings matched first, then ``stepped`` fires
         self._tapes.clear()
         tape = self._record(self.state.stepper)
-        self.buttons.param.update(tape=tape, next_tape=self._ahead())
+        self.buttons.param.update(tape=tape, next_tape=self._ahead(), quiz=self.state.quiz)
 
     def _on_training(self, event):
         self.buttons.disabled = event.new

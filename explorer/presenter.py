@@ -40,7 +40,7 @@ DESK = Sizes(text=1.0, status_px=19, status_height=58, detail_px=16, legend_px=1
 # but its nodes larger: they fill more of each unit's row.  An equation too big for its box
 # (the 3-5-3 net's, with 5-row matrices) is drawn smaller, down to half its size (12 px, the
 # desk's 16 px × 0.75), and scrolls in its box beyond that; the page does not scroll.
-PROJECTOR = Sizes(text=1.5, status_px=29, status_height=66, detail_px=21, legend_px=22,
+PROJECTOR = Sizes(text=1.5, status_px=29, status_height=66, detail_px=24, legend_px=23,
                   legend_height=90, equation_px=24, equation_height=196, equation_fit=0.5,
                   button_px=22, button_height=50, graph_height=260, node_scale=1.5,
                   max_node=66, header_height=40)

@@ -54,14 +54,16 @@ class Settings(Viewer):
         for w in self.widgets.values():
             w.sizing_mode = "stretch_width"
 
-    def __panel__(self):
         def heading(text):  # button groups have no label of their own
             return pn.pane.HTML(f"<b>{text}</b>", margin=(8, 10, 0, 10))
         w = self.widgets
-        return pn.Column(
+        self.box = pn.Column(  # one box, which a lesson's chapter may outline
             w["preset"], w["hidden_layers"], w["hidden"], w["output"], w["loss"], w["lam"],
             w["learning_rate"], heading("Initial weights"), w["init"], w["seed"],
             heading("Mode"), w["mode"], sizing_mode="stretch_width")
+
+    def __panel__(self):
+        return self.box
 
 
 class ExampleSelector(Viewer):

@@ -93,6 +93,10 @@ class ExplorerState(param.Parameterized):
                                   "b^[l] = Θ^(l)[:, 0], input layer 0)")
     quiz = param.Boolean(default=False, doc="Predict first: Next step asks a question about "
                                             "the step before it shows its values")
+    lesson = param.Parameter(default=None, doc="The lesson followed (lesson.Lesson), or None")
+    lesson_name = param.String(default="", doc="Its name in a link (lesson=notes); empty for a "
+                                               "lesson loaded from a file, which no link can name")
+    chapter = param.Integer(default=1, bounds=(1, None), doc="The lesson's chapter, from 1")
 
     # What the settings built; replaced through replace(), never changed in place.
     stepper = param.ClassSelector(class_=Stepper, allow_None=True, doc="The network, the "

@@ -20,6 +20,8 @@
 const KEY_EVENT = "backprop-explorer-key"     // keyboard.py
 const FRAME_EVENT = "backprop-explorer-frame" // the texts of a frame, for LiveHTML
 const TEXTS = ["status", "legend", "latex"]
+const QUIZ_EVENT = "backprop-explorer-quiz"      // a question for the quiz box (quiz_view.py)
+const REVEAL_EVENT = "backprop-explorer-reveal"  // the quiz box's "Reveal"
 const AT_IDLE_MS = 5000  // a debounce: while the user steps, the server hears nothing
 
 export function render({ model, view }) {
@@ -202,9 +204,10 @@ export function render({ model, view }) {
   }
   function forward(press = true) {
     if (model.disabled || tape == null) { return }
+    if (asking != null) { return }  // a question waits for its answer: Reveal moves on
     const after = tapes.get(tape.id + 1)
-    if (k < tape.steps.length) { k += 1; moved() }
-    else if (after != null && after.steps.length) { onto(after, 1) }
+    if (k < tape.steps.length) { ask_first(tape, k + 1, () => { k += 1; moved() }) }
+    else if (after != null && after.steps.length) { ask_first(after, 1, () => onto(after, 1)) }
     // the server says why the step is refused (a tape ends before a refused step; the
     // tape after then starts with it, and has no steps)
     else if (tape.error || (after != null && after.error)) { ask("step") }
@@ -212,6 +215,7 @@ export function render({ model, view }) {
   }
   function back() {
     if (model.disabled || tape == null) { return }
+    if (asking != null) { withdraw(); return }  // Previous from a question: back where it was
     const before = tapes.get(tape.id - 1)
     if (k > 0) { k -= 1; moved() }
     else if (before != null) { onto(before, before.steps.length - 1) }
@@ -219,11 +223,49 @@ export function render({ model, view }) {
   }
   function finish() {
     if (model.disabled || tape == null) { return }
+    withdraw()  // finishing the iteration skips the questions on the way
     const after = tapes.get(tape.id + 1)
     if (tape.ends && k < tape.steps.length) { k = tape.steps.length; moved() }
     else if (k === tape.steps.length && after != null && after.ends) { onto(after, after.steps.length) }
     else { ask("finish") }
   }
+  // ---- predict first (quiz.py, quiz_view.py) -------------------------------------------
+  // With ``quiz`` on, a step whose frame carries a question is not shown at once: the
+  // question goes to the quiz box, the band moves to where the step will work, and the
+  // graph keeps the values before the step (so ``nodes`` holds NaN for what it computes)
+  // until the box says "reveal".  A step answered once is shown at once afterwards.
+  let asking = null           // {go, key}: the move that waits for the answer
+  const answered = new Set()  // "iteration,position" of the steps asked and revealed
+  function ask_first(t, n, go) {
+    const frame = frameAt(t, n)
+    const key = String(t.steps[n - 1].at)
+    if (!model.quiz || frame.quiz == null || answered.has(key)) { go(); return }
+    asking = { go, key }
+    if (model.playing) { model.playing = false }  // Play stops at each question
+    change("step_band", frame.band == null ? { x0: [], x1: [] }
+      : { x0: [frame.band[0]], x1: [frame.band[1]] })
+    announceQuiz({ ask: frame.quiz, key, iteration: t.steps[n - 1].at[0] })
+  }
+  function reveal() {
+    if (asking == null) { return }
+    const { go, key } = asking
+    asking = null
+    answered.add(key)
+    go()
+  }
+  function withdraw() {  // the question is dropped, the page stays where it was
+    if (asking == null) { return }
+    asking = null
+    if (shown != null) {
+      change("step_band", shown.band == null ? { x0: [], x1: [] }
+        : { x0: [shown.band[0]], x1: [shown.band[1]] })
+    }
+    announceQuiz({ withdraw: true })
+  }
+  const announceQuiz = (detail) => document.dispatchEvent(new CustomEvent(QUIZ_EVENT, { detail }))
+  const onReveal = () => reveal()
+  document.addEventListener(REVEAL_EVENT, onReveal)
+
   // The buttons' state; only what differs is written, as any change of the page's style
   // makes Bokeh's next repaint work out the page's styles again.
   const setOnce = (element, key, value) => { if (element[key] !== value) { element[key] = value } }
@@ -237,6 +279,8 @@ export function render({ model, view }) {
 
   // ---- the server's side -------------------------------------------------------------
   function newTape() {  // the server drew something new: start again on its tape
+    withdraw()
+    answered.clear()  // a new tape may be a new network, or Reset: ask again
     tapes.clear()
     tape = model.tape; k = 0; pending = 0; at = null
     tapes.set(tape.id, tape)
@@ -276,9 +320,11 @@ export function render({ model, view }) {
   model.on("disabled", disabled)
   model.on(["playing", "speed"], play)
   model.on("large", resize)
+  model.on("quiz", () => { if (!model.quiz) { withdraw() } })
   const detach = () => {
     tell()
     document.removeEventListener(KEY_EVENT, onKey)
+    document.removeEventListener(REVEAL_EVENT, onReveal)
     for (const type of EARLY) { document.removeEventListener(type, early, true) }
     document.removeEventListener("visibilitychange", hidden)
     for (const [signal, listener] of watched) { signal.disconnect(listener) }

@@ -1,0 +1,126 @@
+"""LessonView: a guided lesson in the page, one chapter at a time (README "Teaching with it").
+
+A lesson (lesson.py) is data: each chapter sets the preset, the settings and the step
+it needs (``lesson.apply_chapter``), names the part of the page that matters, and says
+what to look at and what to try, with the current numbers.  This view shows the
+chapter's text over the player, the chapter list and "Previous chapter", "Next
+chapter", "Restart chapter"; it outlines the part of the page the chapter is about
+and opens its tab.  The student can still step and change things inside a chapter;
+"Restart chapter" puts it back.  The chapter is ``ExplorerState.chapter``, so the
+link holds it (``?lesson=notes&chapter=4``).
+"""
+from __future__ import annotations
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from . import lesson
+from .entry import entry, on_change, on_click
+from .literal import literal
+from .state import ExplorerState
+
+FOCUS = {"outline": "4px solid #ffd92f", "outline-offset": "2px"}
+
+
+class LessonView(Viewer):
+    """The lesson's chapter: its text, the way through, and the part of the page it is about.
+
+    ``parts`` maps each ``show`` name of a chapter (lesson.SHOW) to the Panel object to
+    outline and, for the parts in a tab, the tab's index: {name: (object, tab or None)}.
+    """
+
+    state = param.ClassSelector(class_=ExplorerState)
+
+    def __init__(self, parts=None, tabs=None, **params):
+        super().__init__(**params)
+        self._parts = parts or {}
+        self._tabs = tabs
+        self._focused = None
+        self.heading = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
+        self.chapters = pn.widgets.Select(name="Chapter", sizing_mode="stretch_width",
+                                          margin=(0, 10))
+        self.previous = pn.widgets.Button(label="Previous chapter", width=150)
+        self.next = pn.widgets.Button(label="Next chapter", button_type="primary", width=150)
+        self.restart = pn.widgets.Button(label="Restart chapter", width=150,
+                                         description="Put the chapter back as it began")
+        self.text = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10),
+                                 styles={"font-size": "17px"})
+        self._layout = pn.Column(
+            self.heading, pn.Row(self.chapters, self.previous, self.next, self.restart,
+                                 sizing_mode="stretch_width"),
+            self.text, visible=False, sizing_mode="stretch_width",
+            styles={"border-left": "5px solid #2166ac", "background": "#f3f7fb",
+                    "padding": "4px 0"}, margin=(0, 10, 8, 10))
+        on_click(self.previous, lambda: self._go(self.state.chapter - 1))
+        on_click(self.next, lambda: self._go(self.state.chapter + 1))
+        on_click(self.restart, self.restart_chapter)
+        on_change(self.chapters, lambda value: value and self._go(value))
+        s = self.state
+        s.param.watch(self._open, ["lesson", "chapter"])
+        s.param.watch(self._write, ["stepped", "followed", "rebuilt", "notation", "example"])
+        if s.lesson is not None:
+            self._open()
+
+    def __panel__(self):
+        return self._layout
+
+    # ---- the way through ------------------------------------------------------------------
+    def _go(self, number: int):
+        s = self.state
+        if s.lesson is not None and 1 <= number <= len(s.lesson.chapters) and number != s.chapter:
+            s.chapter = number
+
+    @entry
+    def restart_chapter(self):
+        self._open()
+
+    def _open(self, *events):
+        """The chapter as it begins: its preset, settings and step; its part outlined."""
+        s = self.state
+        chosen = s.lesson
+        self._layout.visible = chosen is not None
+        if chosen is None:
+            self._focus(None)
+            return
+        count = len(chosen.chapters)
+        if s.chapter > count:  # a shorter lesson replaced a longer one
+            s.chapter = count
+            return
+        chapter = chosen.chapters[s.chapter - 1]
+        said = s.notice[0]
+        try:
+            lesson.apply_chapter(s, chapter)
+        except ValueError as error:  # e.g. more than this server lets a session hold
+            s.say("error", f"Chapter {s.chapter} could not be set up: {error}")
+        else:
+            if s.notice[0] != said and s.notice[1] != "error":
+                s.say("info", "")  # "Loaded preset ...": the chapter's heading says enough
+        self.heading.object = (f"<b>{literal(chosen.title)}</b> · chapter {s.chapter} of {count}: "
+                               f"<b>{literal(chapter.title)}</b>")
+        self.chapters.options = {f"{k}. {c.title}": k for k, c in enumerate(chosen.chapters, 1)}
+        self.chapters.value = s.chapter
+        self.previous.disabled = s.chapter == 1
+        self.next.disabled = s.chapter == count
+        self._focus(chapter.show)
+        self._write()
+
+    def _write(self, *events):
+        s = self.state
+        if s.lesson is None or s.stepper is None:
+            return
+        self.text.object = lesson.chapter_html(s.lesson.chapters[s.chapter - 1], s)
+
+    def _focus(self, name):
+        """Outline the part the chapter is about (and open its tab); the last one not."""
+        if self._focused is not None:
+            obj = self._focused
+            obj.styles = {k: v for k, v in obj.styles.items() if k not in FOCUS}
+            self._focused = None
+        if name is None or name not in self._parts:
+            return
+        obj, tab = self._parts[name]
+        obj.styles = {**obj.styles, **FOCUS}
+        self._focused = obj
+        if tab is not None and self._tabs is not None:
+            self._tabs.active = tab
