@@ -20,6 +20,7 @@ step costs the same whether the server or the page's step tape makes it.
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -141,13 +142,25 @@ def node_values(stepper, example: int, nodes):
 
 def bias_weights(network, nodes):
     """b for every node: unit j of layer l ≥ 2 gets its bias weight Θ^(l−1)[j−1, 0]
-    (= b^[l−1]_j); the input units and the bias rows NaN.  ``nodes`` in ``layout``'s
-    order (by layer, then unit)."""
-    layer, unit = np.asarray(nodes["layer"]), np.asarray(nodes["unit"])
-    rows = np.flatnonzero((layer >= 2) & (unit > 0))
-    b = np.full(len(layer), np.nan)
-    b[rows] = np.concatenate([network.theta(l)[:, 0] for l in range(1, network.L)])
+    (= b^[l−1]_j); the input units and the bias rows NaN.  ``nodes`` laid out by
+    ``layout`` for the network's sizes."""
+    b = np.full(len(nodes["layer"]), np.nan)
+    b[_weighted_rows(tuple(network.sizes))] = np.concatenate(
+        [network.theta(l)[:, 0] for l in range(1, network.L)])
     return b
+
+
+@functools.lru_cache(maxsize=64)
+def _weighted_rows(sizes: tuple) -> np.ndarray:
+    """The rows of ``layout(sizes)`` of the units after the input, in order (a step
+    tape asks for b at every step: worked out once per shape)."""
+    rows, k = [], 0
+    for l, s in enumerate(sizes, start=1):
+        k += l < len(sizes)  # the layer's bias row comes first
+        if l >= 2:
+            rows.extend(range(k, k + s))
+        k += s
+    return np.asarray(rows, dtype=int)
 
 
 def activation_scale(net, X):

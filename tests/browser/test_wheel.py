@@ -61,9 +61,12 @@ def test_the_installed_packages_and_data_come_from_the_new_environment(installed
     bin_dir, tmp = installed
     out = run(str(bin_dir / "python"), "-c",
               "import engine, explorer, engine.presets as p; print(engine.__file__); "
-              "print(explorer.__file__); print(p.DIGITS_PATH); print(p.load('digits').X.shape)",
+              "print(explorer.__file__); print(p.DIGITS_PATH); print(p.load('digits').X.shape); "
+              "from explorer import lesson; print(lesson.builtin_names()); "
+              "print(len(lesson.builtin('notes').chapters))",
               cwd=tmp, env=clean_env())
-    engine_file, explorer_file, digits, shape = out.splitlines()
+    engine_file, explorer_file, digits, shape, lessons, chapters = out.splitlines()
+    assert "notes" in lessons and int(chapters) >= 12  # the lessons are in the wheel
     venv = str(tmp / "venv")
     assert engine_file.startswith(venv) and explorer_file.startswith(venv) and digits.startswith(venv)
     assert shape == "(1438, 64)"
