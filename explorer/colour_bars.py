@@ -42,7 +42,7 @@ class ColourBars(pn.custom.JSComponent):
         for name, title in self.titles.items():
             bar = f'.colour-bar[data-scale="{_css_string(name)}"] .colour-bar-title'
             sheets.append(f'{bar} {{ font-size: 0; }} '
-                          f'{bar}::after {{ content: "{_css_string(title)}"; font-size: 13px; }}')
+                          f'{bar}::after {{ content: "{_css_string(title)}"; font-size: 12px; }}')
         self.stylesheets = sheets
 
     @param.depends("shown", watch=True, on_init=True)

@@ -90,7 +90,7 @@ for (const b of xs) { if (!isNaN(b)) { biggest = Math.max(biggest, Math.abs(b)) 
 return Array.from(xs, (b) => isNaN(b) ? 0 : 2 + longest * Math.abs(b) / (biggest || 1))
 """
 B_BAR_PX = 4      # thickness of a b bar (at most)
-TOOLBAR_PX = 36   # measured: the plot's frame is this much shorter than the plot (toolbar above)
+BORDER_PX = 10    # measured: the plot's frame is this much shorter than the plot
 
 
 # Tooltips by notation.  In W, b the layer is the one a view writes (input 0), and b is shown.
@@ -293,7 +293,7 @@ class GraphView(Viewer):
         n = len(layout["layer"])
         # The b bar just under its node's δ ring (outer radius size / 2 + 8 px), or halfway
         # to the unit below when the units are too close for that; in y units.
-        frame_px = (height - (0 if s.present else TOOLBAR_PX)) / (2 * top + 0.4)
+        frame_px = (height - BORDER_PX) / (2 * top + 0.4)
         bar = float(np.clip(0.2 * frame_px, 2, B_BAR_PX))
         below = min((size / 2 + 10 + bar / 2) / frame_px, 0.5)
         self._layout = {**layout, "size": [size] * n, "ring_size": [size + 9] * n,
