@@ -284,11 +284,6 @@ class GraphView(Viewer):
         unit_px = height / (2 * top + 0.4)
         text = size_of.text
         self._text_r.text_font_size = f"{np.clip(0.45 * unit_px, 10, 15) * text:.3g}px"
-        shown, total = len(index.layer), index.total
-        self._edges_text = ("" if shown == total else
-                            f"Showing the strongest {shown} of {total} edges (largest |Θ| into each unit"
-                            + (f"; {graph.IMAGE_EDGES_PER_UNIT} pixels each from the input image)"
-                               if self._image_shape else ")") + ".")
         self._width.args = {"widest": graph.widest_edge(len(index.layer)) * size_of.text}
         n = len(layout["layer"])
         # The b bar just under its node's δ ring (outer radius size / 2 + 8 px), or halfway
@@ -339,6 +334,7 @@ class GraphView(Viewer):
         self.nodes.data.update(names)
         self.edges.data.update({"edge": edges})
         self._write_notation()
+        self._write_note()
         self.refresh()
 
     def _write_notation(self):
@@ -356,8 +352,18 @@ class GraphView(Viewer):
             if self._b_r.visible != wb:
                 self._b_r.visible = wb
 
+    def _edges_note(self) -> str:
+        """Which edges are drawn, when not all of them are."""
+        shown, total = len(self._index.layer), self._index.total
+        if shown == total:
+            return ""
+        weight = "|W|" if self._notation == "wb" else "|Θ|"
+        return (f"Showing the strongest {shown} of {total} edges (largest {weight} into each unit"
+                + (f"; {graph.IMAGE_EDGES_PER_UNIT} pixels each from the input image)"
+                   if self._image_shape else ")") + ".")
+
     def _write_note(self):
-        text = "<br>".join(t for t in (self._edges_text, self._failing_text) if t)
+        text = "<br>".join(t for t in (self._edges_note(), self._failing_text) if t)
         if self.note.object != text:
             self.note.object = text
             self.note.visible = bool(text)

@@ -341,6 +341,17 @@ def test_graph_view_in_wb_hides_the_bias_units_and_shows_b():
     assert view.bars.stylesheets == []
 
 
+def test_graph_view_says_which_edges_are_drawn_in_wb():
+    from explorer.graph_view import GraphView
+    from explorer.state import ExplorerState
+
+    s = ExplorerState(preset="digits")
+    view = GraphView(state=s)
+    assert "largest |Θ| into each unit" in view.note.object
+    s.notation = "wb"
+    assert "largest |W| into each unit" in view.note.object and "Θ" not in view.note.object
+
+
 def test_graph_view_in_theta_makes_no_b_bars():
     from explorer.graph_view import GraphView
     from explorer.state import ExplorerState
