@@ -102,3 +102,31 @@ def test_wb_shows_the_theta_numbers_with_w_and_b_names(page, explorer_server):
     assert any(f["booleans"] and any(f["booleans"]) and f["glyph"] == "Scatter"
                and all(f["booleans"][k] for k in bias_rows) for f in filters)  # bias squares back
     expect(page.locator(".status-line").first).to_contain_text("layer 2 of 3")
+
+
+def test_switching_the_notation_in_the_page(page, explorer_server):
+    """The sidebar's "W, b" mid-iteration: names, filters, the b bars (made then) and the
+    texts follow; the numbers stay; and back to the notes' notation."""
+    open_app(page, f"{explorer_server}?preset=xnor")
+    before = step_through(page)[-1]
+    page.get_by_text("W, b", exact=True).click()
+    status = page.locator(".status-line").first
+    expect(status).to_contain_text("δ[1]", timeout=10000)
+    expect(status).to_contain_text("step 5/9")
+    data = bokeh_data(page, "nodes")
+    assert all(same(x, y) for c in ("a", "z", "delta") for x, y in zip(data[c], before[c]))
+    assert data["name"][data["unit"].index(1)] == "a₁^[0]"
+    filters = page.evaluate(_FILTERS_JS)
+    bias_rows = [k for k, u in enumerate(data["unit"]) if u == 0]
+    assert any(f["glyph"] == "Rect" and f["visible"] for f in filters)
+    for f in filters:
+        if f["source"] == "nodes" and f["booleans"]:
+            assert not any(f["booleans"][k] for k in bias_rows)
+    expect(page.locator("annotation").first).to_contain_text(r"(W^{[2]})^\top")
+    page.get_by_role("button", name="Next step", exact=True).click()
+    expect(status).to_contain_text("ΔW[2]", timeout=10000)
+    page.get_by_text("Θ, bias unit (notes)", exact=True).click()
+    expect(status).to_contain_text("Δ(2)", timeout=10000)
+    filters = page.evaluate(_FILTERS_JS)
+    assert not any(f["glyph"] == "Rect" and f["visible"] for f in filters)
+    assert bokeh_data(page, "nodes")["name"][data["unit"].index(1)] == "a₁⁽¹⁾"
