@@ -37,6 +37,20 @@ class LessonView(Viewer):
         self._parts = parts or {}
         self._tabs = tabs
         self._focused = None
+        # Most sessions follow no lesson: the chapter's widgets are made when one starts
+        # (each Panel object costs the server about 2 ms of every page's build).
+        self._layout = pn.Column(visible=False, sizing_mode="stretch_width",
+                                 styles={"border-left": "5px solid #2166ac",
+                                         "background": "#f3f7fb", "padding": "4px 0"},
+                                 margin=(0, 10, 8, 10))
+        s = self.state
+        s.param.watch(self._open, ["lesson", "chapter"])
+        s.param.watch(self._write, ["stepped", "followed", "rebuilt", "notation", "example"])
+        if s.lesson is not None:
+            self._open()
+
+    def _make(self):
+        """The chapter's heading, the way through, and its text."""
         self.heading = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
         self.chapters = pn.widgets.Select(name="Chapter", sizing_mode="stretch_width",
                                           margin=(0, 10))
@@ -46,21 +60,13 @@ class LessonView(Viewer):
                                          description="Put the chapter back as it began")
         self.text = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10),
                                  styles={"font-size": "17px"})
-        self._layout = pn.Column(
-            self.heading, pn.Row(self.chapters, self.previous, self.next, self.restart,
-                                 sizing_mode="stretch_width"),
-            self.text, visible=False, sizing_mode="stretch_width",
-            styles={"border-left": "5px solid #2166ac", "background": "#f3f7fb",
-                    "padding": "4px 0"}, margin=(0, 10, 8, 10))
+        self._layout[:] = [self.heading, pn.Row(self.chapters, self.previous, self.next,
+                                                self.restart, sizing_mode="stretch_width"),
+                           self.text]
         on_click(self.previous, lambda: self._go(self.state.chapter - 1))
         on_click(self.next, lambda: self._go(self.state.chapter + 1))
         on_click(self.restart, self.restart_chapter)
         on_change(self.chapters, lambda value: value and self._go(value))
-        s = self.state
-        s.param.watch(self._open, ["lesson", "chapter"])
-        s.param.watch(self._write, ["stepped", "followed", "rebuilt", "notation", "example"])
-        if s.lesson is not None:
-            self._open()
 
     def __panel__(self):
         return self._layout
@@ -83,6 +89,8 @@ class LessonView(Viewer):
         if chosen is None:
             self._focus(None)
             return
+        if not self._layout.objects:
+            self._make()
         count = len(chosen.chapters)
         if s.chapter > count:  # a shorter lesson replaced a longer one
             s.chapter = count
@@ -107,7 +115,7 @@ class LessonView(Viewer):
 
     def _write(self, *events):
         s = self.state
-        if s.lesson is None or s.stepper is None:
+        if s.lesson is None or s.stepper is None or not self._layout.objects:
             return
         self.text.object = lesson.chapter_html(s.lesson.chapters[s.chapter - 1], s)
 
