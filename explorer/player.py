@@ -115,8 +115,8 @@ class Player(Viewer):
         """What the page shows at this stepper's point: the graph, the status, the equation,
         and with predict-first on, the question asked before showing it (quiz.py)."""
         s = self.state
-        frame = {**self.graph.frame(stepper), "status": status_html(stepper),
-                 "latex": equation_latex(stepper, s.example)}
+        frame = {**self.graph.frame(stepper), "status": status_html(stepper, s.notation),
+                 "latex": equation_latex(stepper, s.example, s.notation)}
         if s.quiz:
             frame["quiz"] = question(stepper, s.example)
         return frame

@@ -15,9 +15,10 @@ from .state import ExplorerState
 from .status import status_html
 
 
-def equation_latex(stepper, example: int) -> str:
-    """The KaTeX source the equation shows: the step's equation for the example shown."""
-    return latex_for_step(stepper, example)
+def equation_latex(stepper, example: int, notation: str = "theta") -> str:
+    """The KaTeX source the equation shows: the step's equation for the example shown,
+    in the notes' notation or in W, b."""
+    return latex_for_step(stepper, example, notation=notation)
 
 
 class StatusLine(Viewer):
@@ -28,7 +29,7 @@ class StatusLine(Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self.html = LiveHTML(channel="status", sizing_mode="stretch_width", margin=(0, 10))
-        self.state.param.watch(self._update, "stepped")
+        self.state.param.watch(self._update, ["stepped", "notation"])
         self.state.param.watch(self._resize, "present")
         self._resize()
         self._update()
@@ -42,7 +43,7 @@ class StatusLine(Viewer):
         return self.html
 
     def _update(self, *events):
-        self.html.html = status_html(self.state.stepper)
+        self.html.html = status_html(self.state.stepper, self.state.notation)
 
 
 class EquationView(Viewer):
@@ -53,7 +54,7 @@ class EquationView(Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self.latex = LiveHTML(channel="latex", katex=True, sizing_mode="stretch_width")
-        self.state.param.watch(self._update, ["stepped", "example", "learning_rate"])
+        self.state.param.watch(self._update, ["stepped", "example", "learning_rate", "notation"])
         self.state.param.watch(self._resize, "present")
         self._resize()
         self._update()
@@ -68,4 +69,4 @@ class EquationView(Viewer):
 
     def _update(self, *events):
         s = self.state
-        self.latex.html = equation_latex(s.stepper, s.example)
+        self.latex.html = equation_latex(s.stepper, s.example, s.notation)
