@@ -39,7 +39,9 @@ class LessonView(Viewer):
         self._focused = None
         # Most sessions follow no lesson: the chapter's widgets are made when one starts
         # (each Panel object costs the server about 2 ms of every page's build).
-        self._layout = pn.Column(visible=False, sizing_mode="stretch_width",
+        # (A Spacer holds its place: Bokeh's checks warn of a layout with no children.)
+        self._layout = pn.Column(pn.Spacer(height=0, margin=0), visible=False,
+                                 sizing_mode="stretch_width",
                                  styles={"border-left": "5px solid #2166ac",
                                          "background": "#f3f7fb", "padding": "4px 0"},
                                  margin=(0, 10, 8, 10))
@@ -89,7 +91,7 @@ class LessonView(Viewer):
         if chosen is None:
             self._focus(None)
             return
-        if not self._layout.objects:
+        if not hasattr(self, "text"):
             self._make()
         count = len(chosen.chapters)
         if s.chapter > count:  # a shorter lesson replaced a longer one
@@ -115,7 +117,7 @@ class LessonView(Viewer):
 
     def _write(self, *events):
         s = self.state
-        if s.lesson is None or s.stepper is None or not self._layout.objects:
+        if s.lesson is None or s.stepper is None or not hasattr(self, "text"):
             return
         self.text.object = lesson.chapter_html(s.lesson.chapters[s.chapter - 1], s)
 
