@@ -14,6 +14,9 @@ from .graph import NUMBERS_MAX_UNITS
 from .state import ExplorerState
 
 EXAMPLES_LISTED = 500  # the example selector lists at most this many
+# The edge colouring's choices, named in each notation.
+EDGES = {"theta": {"Edges: weight Θ": "theta", "Edges: gradient D": "grad"},
+         "wb": {"Edges: weight W": "theta", "Edges: gradient dW": "grad"}}
 
 
 def example_label(stepper, i: int) -> str:
@@ -117,13 +120,22 @@ class Display(Viewer):
         self.numbers = linked(pn.widgets.Checkbox, s, "show_numbers",
                               label="Write a and δ on the nodes")
         self.edges = linked(pn.widgets.RadioButtonGroup, s, "edges_by",
-                            options={"Edges: weight Θ": "theta", "Edges: gradient D": "grad"},
-                            color="primary", variant="outline")
+                            options=EDGES[s.notation], color="primary", variant="outline")
         self.example = ExampleSelector(state=s)
         for w in (self.bias, self.numbers, self.edges):
             w.sizing_mode = "stretch_width"
         s.param.watch(self._sync, "reshaped")
+        s.param.watch(self._notation, "notation")
         self._sync()
+        if s.notation != "theta":
+            self._notation()
+
+    def _notation(self, *events):
+        """W, b has no bias units to show (b is drawn on each unit), and names W and dW."""
+        wb = self.state.notation == "wb"
+        self.edges.options = EDGES[self.state.notation]
+        self.bias.param.update(disabled=wb, label="Show bias units (+1)" if not wb else
+                               "Bias units (W, b draws b under each unit)")
 
     def _sync(self, *events):
         small = max(self.state.network.sizes) <= NUMBERS_MAX_UNITS
