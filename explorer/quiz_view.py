@@ -29,7 +29,9 @@ class QuizBox(pn.custom.JSComponent):
     .quiz-question { flex: 1 1 100%; font-weight: 600; }
     .quiz-answers { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
     .quiz-answers button { font-size: inherit; padding: 2px 14px; min-height: 2em; }
-    .quiz-answers button.chosen { outline: 3px solid #2166ac; }
+    .quiz-answers button.chosen { box-shadow: 0 0 0 3px #ffd92f !important;
+                                  background: #0b3d91 !important; color: white !important; }
+    .quiz-answers button:disabled { opacity: 0.45; cursor: not-allowed; }
     .quiz-answers input { font-size: inherit; width: 8em; padding: 2px 6px; }
     .quiz-result .right { color: #1a7f37; }
     .quiz-result .wrong { color: #b35806; }
