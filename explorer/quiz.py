@@ -1,7 +1,7 @@
 """Predict, then reveal: a question about what a step is about to show.
 
 With "Predict first" on, Next step takes the step but hides its new values and
-asks ``question(stepper, example)`` about them; Reveal shows them and marks the
+asks ``question(stepper, example, notation=...)`` about them; Reveal shows them and marks the
 answer with ``check``.  The question is drawn from the numbers the step just
 computed, so its answer is known here; pure Python and numpy, no Panel or Bokeh.
 
@@ -27,6 +27,10 @@ significant digits; J with 6, as the cost step's description writes it).  A
 value v shown with rounding step u may be anything in [v − u/2, v + u/2]; two
 values count as different only when those ranges do not meet, which holds
 whichever way the page rounds a tie.
+
+``notation="wb"`` asks the same questions, with the same answers, in W, b's names
+(notation.py): a₁^[1] for a₁⁽²⁾ and layer 1 for layer 2, W₁₂^[1] for Θ₁₂⁽¹⁾, b₁^[1]
+for the bias weight Θ₁₀⁽¹⁾, dW and db for D.
 """
 from __future__ import annotations
 
@@ -60,6 +64,50 @@ def _name(symbol: str, sub: str, l: int) -> str:
 def _html(symbol: str, sub: str, l: int) -> str:
     """For the question's text: a<sub>1</sub><sup>(2)</sup>."""
     return f"{symbol}<sub>{sub}</sub><sup>({l})</sup>"
+
+
+class _Names:
+    """How a question writes units, weights and layers, given the notes' l, j, i: in the
+    notes a₁⁽²⁾ of layer 2 and Θ₁₂⁽¹⁾; in W, b (graph.unit_name, graph.edge_name) a₁^[1]
+    of layer 1, W₁₂^[1], and b₁^[1] for the bias weight Θ₁₀⁽¹⁾."""
+
+    def __init__(self, notation: str = "theta"):
+        self.wb = notation == "wb"
+
+    def layer(self, l: int) -> int:
+        """The number of the notes' layer l of units: the input is layer 0 in W, b."""
+        return l - 1 if self.wb else l
+
+    def sup_html(self, l: int) -> str:
+        return f"<sup>[{l - 1}]</sup>" if self.wb else f"<sup>({l})</sup>"
+
+    def unit(self, symbol: str, j: int, l: int, html: bool = False) -> str:
+        """a_j^(l), z_j^(l) or δ_j^(l): a₁⁽²⁾ or a₁^[1]; with ``html`` for the question's text."""
+        if html:
+            return f"{symbol}<sub>{j}</sub>{self.sup_html(l)}"
+        if self.wb:
+            return symbol + str(j).translate(_SUB) + f"^[{l - 1}]"
+        return _name(symbol, _sub(j), l)
+
+    def weight(self, l: int, j: int, i: int, html: bool = False) -> str:
+        """Θ_ji^(l): Θ₁₂⁽¹⁾, or W₁₂^[1], b₁^[1] (i = 0) in W, b."""
+        if not self.wb:
+            return (_html if html else _name)("Θ", _sub(j, i), l)
+        symbol, sub = ("b", _sub(j)) if i == 0 else ("W", _sub(j, i))
+        if html:
+            return f"{symbol}<sub>{sub}</sub><sup>[{l}]</sup>"
+        return symbol + sub.translate(_SUB) + f"^[{l}]"
+
+    def gradient(self, i: int) -> str:
+        """What moves Θ_ji^(l) in the update: D, or dW, db (i = 0) in W, b."""
+        return ("db" if i == 0 else "dW") if self.wb else "D"
+
+    def update_rule(self, i: int | None = None) -> str:
+        """Θ := Θ − αD; in W, b the rule of W or b (i = 0), or both (i None)."""
+        if not self.wb:
+            return "Θ := Θ − αD"
+        rules = {"W": "W := W − α dW", "b": "b := b − α db"}
+        return ", ".join(rules.values()) if i is None else rules["b" if i == 0 else "W"]
 
 
 # ---- what the page shows, and how far a shown value may be from the true one ----
@@ -117,7 +165,7 @@ def _units_in_turn(s: int, turn: int) -> list[int]:
     return [(turn + k) % s + 1 for k in range(s)]
 
 
-def _largest(values, l, symbol, magnitude, what) -> dict | None:
+def _largest(values, l, symbol, magnitude, what, names) -> dict | None:
     """Which unit of layer l has the largest value (|value| with ``magnitude``)?  Only
     when one unit is visibly ahead of all the others; at most MAX_CHOICES buttons: it
     and its closest visible rivals, in unit order."""
@@ -131,18 +179,20 @@ def _largest(values, l, symbol, magnitude, what) -> dict | None:
     units = sorted([best] + rivals)
 
     def told(k):
-        name = _name(symbol, _sub(k + 1), l)
+        name = names.unit(symbol, k + 1, l)
         return f"|{name}| = {_shown(size[k])}" if magnitude else f"{name} = {_shown(size[k])}"
     subset = len(units) < len(values)
-    rest = f" and the other {_units(len(values) - len(units))} of layer {l}" if subset else ""
+    rest = (f" and the other {_units(len(values) - len(units))} of layer {names.layer(l)}"
+            if subset else "")
     reason = (f"{told(best)} is larger than "
               + ", ".join(told(k) for k in units if k != best) + rest + ".")
-    text = ("Which of these units" if subset else "Which unit") + f" of layer {l} {what}?"
-    return _choice(text, [_name(symbol, _sub(k + 1), l) for k in units], units.index(best),
+    text = (("Which of these units" if subset else "Which unit")
+            + f" of layer {names.layer(l)} {what}?")
+    return _choice(text, [names.unit(symbol, k + 1, l) for k in units], units.index(best),
                    reason)
 
 
-def _above_half(stepper, l, e, turn) -> dict | None:
+def _above_half(stepper, l, e, turn, names) -> dict | None:
     """Is a_j^(l) above 0.5?  Not for a value that shows as 0.500."""
     a, z = stepper.a[l][e], stepper.z[l][e]
     sigmoid = stepper.network.activation(l).name == "sigmoid"
@@ -151,17 +201,17 @@ def _above_half(stepper, l, e, turn) -> dict | None:
         if not math.isfinite(v) or abs(v - 0.5) <= 5e-4:  # 0.5004 shows as 0.500
             continue
         above = v > 0.5
-        why = (f", since {_name('z', _sub(j), l)} = {_shown(float(z[j - 1]))} is "
+        why = (f", since {names.unit('z', j, l)} = {_shown(float(z[j - 1]))} is "
                f"{'positive' if above else 'negative'}: g(z) is above 0.5 exactly when z is"
                if sigmoid else "")
-        return _choice(f"Is {_html('a', _sub(j), l)} above 0.5?", ["Yes", "No"],
+        return _choice(f"Is {names.unit('a', j, l, html=True)} above 0.5?", ["Yes", "No"],
                        0 if above else 1,
-                       f"{_name('a', _sub(j), l)} = {_shown(v)}, {'above' if above else 'below'} "
+                       f"{names.unit('a', j, l)} = {_shown(v)}, {'above' if above else 'below'} "
                        f"0.5{why}.")
     return None
 
 
-def _sign(values, l, symbol, turn, why=None) -> dict | None:
+def _sign(values, l, symbol, turn, names, why=None) -> dict | None:
     """What is the sign of δ_j^(l)?  Not for a δ that is exactly 0 (shown 0.000)."""
     for j in _units_in_turn(len(values), turn):
         v = float(values[j - 1])
@@ -169,35 +219,35 @@ def _sign(values, l, symbol, turn, why=None) -> dict | None:
             continue
         word = "positive" if v > 0 else "negative"
         detail = why(j) if why else ""
-        return _choice(f"What is the sign of {_html(symbol, _sub(j), l)}?",
+        return _choice(f"What is the sign of {names.unit(symbol, j, l, html=True)}?",
                        ["Positive", "Negative"], 0 if v > 0 else 1,
-                       f"{_name(symbol, _sub(j), l)} = {detail}{_shown(v)}: {word}.")
+                       f"{names.unit(symbol, j, l)} = {detail}{_shown(v)}: {word}.")
     return None
 
 
-def _number(values, l, symbol, turn, why=None) -> dict | None:
+def _number(values, l, symbol, turn, names, why=None) -> dict | None:
     """What is a_j^(l) (or δ), within ±0.05?  Answerable whenever the value is finite."""
     j = _units_in_turn(len(values), turn)[0]
     v = float(values[j - 1])
     if not math.isfinite(v):
         return None
-    return {"text": f"What is {_html(symbol, _sub(j), l)}? Within ±{TOLERANCE:g}.",
+    return {"text": f"What is {names.unit(symbol, j, l, html=True)}? Within ±{TOLERANCE:g}.",
             "kind": "number", "choices": [], "answer": v, "tolerance": TOLERANCE,
-            "reason": f"{_name(symbol, _sub(j), l)} = {why(j) if why else ''}{_shown(v)}."}
+            "reason": f"{names.unit(symbol, j, l)} = {why(j) if why else ''}{_shown(v)}."}
 
 
 # ---- one function per kind of step ---------------------------------------------
 
-def _forward(stepper, step, e):
+def _forward(stepper, step, e, names):
     l = step.layer
     a, z = stepper.a[l][e], stepper.z[l][e]
     turn = stepper.iteration - 1 + (step.example or 0)
 
     def g_of_z(j):
         return f"g({_shown(float(z[j - 1]))}) = "
-    forms = (lambda: _largest(a, l, "a", False, "will be most active"),
-             lambda: _above_half(stepper, l, e, turn),
-             lambda: _number(a, l, "a", turn, g_of_z))
+    forms = (lambda: _largest(a, l, "a", False, "will be most active", names),
+             lambda: _above_half(stepper, l, e, turn, names),
+             lambda: _number(a, l, "a", turn, names, g_of_z))
     first = (turn + l - 2) % len(forms)
     for k in range(len(forms)):
         q = forms[(first + k) % len(forms)]()
@@ -206,7 +256,7 @@ def _forward(stepper, step, e):
     return None
 
 
-def _cost(stepper, step, e):
+def _cost(stepper, step, e, names):
     """Up or down: J now, against J on the weights after this iteration's update
     (a fork finishes the iteration: the rest of backprop and the update, as stepping would)."""
     twin = stepper.fork()
@@ -223,11 +273,11 @@ def _cost(stepper, step, e):
     down = J_after < J
     return _choice("Will J go up or down after this iteration's update?", ["Up", "Down"],
                    1 if down else 0,
-                   f"J goes from {J:.6g} to {J_after:.6g} after Θ := Θ − αD "
+                   f"J goes from {J:.6g} to {J_after:.6g} after {names.update_rule()} "
                    f"(α = {stepper.learning_rate:g}): {'down' if down else 'up'}.")
 
 
-def _output_delta(stepper, step, e):
+def _output_delta(stepper, step, e, names):
     L = step.layer
     delta, a, y = stepper.delta[L][e], stepper.a[L][e], stepper.Y[e]
     turn = stepper.iteration - 1 + (step.example or 0)
@@ -235,23 +285,23 @@ def _output_delta(stepper, step, e):
     def a_minus_y(j):  # δ^(L) = a^(L) − y, when the loss makes it so
         if not stepper.network.loss_function.delta_is_a_minus_y:
             return ""
-        return f"{_name('a', _sub(j), L)} − y{_sub(j).translate(_SUB)} = " \
+        return f"{names.unit('a', j, L)} − y{_sub(j).translate(_SUB)} = " \
                f"{_shown(float(a[j - 1]))} − {float(y[j - 1]):g} = "
-    return (_sign(delta, L, "δ", turn, a_minus_y)
-            or _largest(delta, L, "δ", True, f"gets the largest |δ<sup>({L})</sup>|")
-            or _number(delta, L, "δ", turn, a_minus_y))
+    return (_sign(delta, L, "δ", turn, names, a_minus_y)
+            or _largest(delta, L, "δ", True, f"gets the largest |δ{names.sup_html(L)}|", names)
+            or _number(delta, L, "δ", turn, names, a_minus_y))
 
 
-def _hidden_delta(stepper, step, e):
+def _hidden_delta(stepper, step, e, names):
     l = step.layer
     delta = stepper.delta[l][e]
     turn = stepper.iteration - 1 + (step.example or 0)
-    return (_largest(delta, l, "δ", True, f"gets the largest |δ<sup>({l})</sup>|")
-            or _sign(delta, l, "δ", turn)
-            or _number(delta, l, "δ", turn))
+    return (_largest(delta, l, "δ", True, f"gets the largest |δ{names.sup_html(l)}|", names)
+            or _sign(delta, l, "δ", turn, names)
+            or _number(delta, l, "δ", turn, names))
 
 
-def _update(stepper, step, e):
+def _update(stepper, step, e, names):
     before, alpha = stepper.last_update
     where, old, new = [], [], []  # (l, j, i) of every weight, and Θ before and after
     for l in range(1, stepper.L):
@@ -261,14 +311,18 @@ def _update(stepper, step, e):
         new.append(stepper.network.theta(l).ravel())
     where, old, new = np.concatenate(where), np.concatenate(old), np.concatenate(new)
 
-    def name(k, write=_name):  # Θ₁₂⁽¹⁾, or with write=_html Θ<sub>12</sub><sup>(1)</sup>
+    def name(k, html=False):  # Θ₁₂⁽¹⁾ (W₁₂^[1], b₁^[1]), or for the text Θ<sub>12</sub><sup>(1)</sup>
         l, j, i = (int(x) for x in where[k])
-        return write("Θ", _sub(j, i), l)
-    return (_most_changed(name, np.abs(new - old), alpha)
-            or _up_or_down(name, old, new, stepper.iteration - 1))
+        return names.weight(l, j, i, html)
+
+    def moved_by(k):  # (D, Θ := Θ − αD), or in W, b dW and W's rule, db and b's for a bias
+        i = int(where[k][2])
+        return names.gradient(i), names.update_rule(i)
+    return (_most_changed(name, moved_by, np.abs(new - old), alpha)
+            or _up_or_down(name, moved_by, old, new, stepper.iteration - 1))
 
 
-def _most_changed(name, change, alpha) -> dict | None:
+def _most_changed(name, moved_by, change, alpha) -> dict | None:
     """Which of four weights changes the most: the largest change |Θ_after − Θ_before| =
     α|D|, and three visibly smaller ones (the closest, a middle one and the smallest).
     "Of these": a weight tied with the largest may be left out, never offered."""
@@ -281,30 +335,32 @@ def _most_changed(name, change, alpha) -> dict | None:
     n = len(smaller)
     picks = {int(smaller[round(k * (n - 1) / 2)]) for k in range(MAX_CHOICES - 1)}
     chosen = sorted([best, *picks])  # in the order of the weights: l, then j, then i
-    reason = (f"{name(best)} changes by {change[best]:.4g} (α|D| with α = {alpha:g}), more than "
+    reason = (f"{name(best)} changes by {change[best]:.4g} (α|{moved_by(best)[0]}| with "
+              f"α = {alpha:g}), more than "
               + ", ".join(f"{name(k)} ({change[k]:.4g})" for k in chosen if k != best) + ".")
     return _choice("Which of these weights will change the most in this update?",
                    [name(k) for k in chosen], chosen.index(best), reason)
 
 
-def _up_or_down(name, old, new, turn) -> dict | None:
+def _up_or_down(name, moved_by, old, new, turn) -> dict | None:
     """Will Θ_ji^(l) go up or down?  Only for a weight whose 4 significant digits change."""
     visible = np.flatnonzero(np.abs(new - old) > _half_step_sig(old, 4) + _half_step_sig(new, 4))
     if not visible.size:
         return None
     k = int(visible[turn % visible.size])
     up = new[k] > old[k]
-    return _choice(f"Will {name(k, _html)} go up or down in this update?", ["Up", "Down"],
+    gradient, rule = moved_by(k)
+    return _choice(f"Will {name(k, html=True)} go up or down in this update?", ["Up", "Down"],
                    0 if up else 1,
                    f"{name(k)} goes from {old[k]:.4g} to {new[k]:.4g}: {'up' if up else 'down'}, "
-                   f"as D is {'negative' if up else 'positive'} and Θ := Θ − αD.")
+                   f"as {gradient} is {'negative' if up else 'positive'} and {rule}.")
 
 
 _ASK = {Kind.FORWARD: _forward, Kind.COST: _cost, Kind.OUTPUT_DELTA: _output_delta,
         Kind.HIDDEN_DELTA: _hidden_delta, Kind.UPDATE: _update}
 
 
-def question(stepper, example: int) -> dict | None:
+def question(stepper, example: int, notation: str = "theta") -> dict | None:
     """The question to ask before showing what ``stepper.last_step`` computed, or None.
 
     ``example`` (0-based) is the example the graph shows; in per-example mode the
@@ -317,13 +373,16 @@ def question(stepper, example: int) -> dict | None:
          "answer": 0,                 # index into choices, or the value for "number"
          "tolerance": 0.0,            # ±0.05 for "number"
          "reason": "a₁⁽²⁾ = 0.731 is larger than a₂⁽²⁾ = 0.269."}  # one line, after Reveal
+
+    ``notation="wb"``: the same question and answer in W, b's names ("Which unit of
+    layer 1 ...", a₁^[1], W₁₂^[1], b₁^[1]); "theta" writes the notes' as above.
     """
     step = stepper.last_step
     ask = _ASK.get(step.kind) if step is not None else None
     if ask is None:
         return None
     e = example if step.example is None else step.example
-    return ask(stepper, step, e)
+    return ask(stepper, step, e, _Names(notation))
 
 
 # ASCII digits only: Python's float() reads other scripts' digits, JavaScript's Number()

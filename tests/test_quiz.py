@@ -341,3 +341,125 @@ def test_no_cost_question_when_J_would_not_change_in_its_6_digits():
     assert question(at_cost_step(one_unit(0.7, alpha=1e-9)), 0) is None
     q = question(at_cost_step(one_unit(0.7, alpha=1.0)), 0)  # the control: y = 1, a rises
     assert q["choices"][q["answer"]] == "Down"
+
+
+# ---- W, b: the same questions, in W, b's names ---------------------------------------
+_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
+_SUPS = "[⁰¹²³⁴⁵⁶⁷⁸⁹]+"  # not one range: ¹ ² ³ are Latin-1's
+
+
+def _small(text):
+    return text.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def _weight_wb(j, i, l, html=False):
+    """Θ_ji^(l) as W, b writes it: b_j^[l] for the bias column i = 0, else W_ji^[l]."""
+    symbol, sub = ("b", j) if i == "0" else ("W", j + i)
+    return f"{symbol}<sub>{sub}</sub><sup>[{l}]</sup>" if html else f"{symbol}{_small(sub)}^[{l}]"
+
+
+def in_wb(text):
+    """A question's text in the notes, its names renamed as W, b writes them (written here
+    from notation.py's table, for networks of fewer than 10 units a layer): a unit of the
+    notes' layer l is in layer l − 1 (a₂⁽³⁾ → a₂^[2]), Θ_ji^(l) is W_ji^[l] or b_j^[l]."""
+    def down(l):
+        return str(int(l.translate(_DIGITS)) - 1)
+    text = re.sub(rf"([azδ][₀-₉]+)⁽({_SUPS})⁾", lambda m: f"{m[1]}^[{down(m[2])}]", text)
+    text = re.sub(rf"Θ([₀-₉])([₀-₉])⁽({_SUPS})⁾",
+                  lambda m: _weight_wb(*(g.translate(_DIGITS) for g in m.groups())), text)
+    text = re.sub(r"([aδ]<sub>\d+</sub>|\|δ)<sup>\((\d+)\)</sup>",
+                  lambda m: f"{m[1]}<sup>[{down(m[2])}]</sup>", text)
+    text = re.sub(r"Θ<sub>(\d)(\d)</sub><sup>\((\d+)\)</sup>",
+                  lambda m: _weight_wb(*m.groups(), html=True), text)
+    return re.sub(r"layer (\d+)", lambda m: f"layer {down(m[1])}", text)
+
+
+def test_in_wb_renames_as_the_notation_module_says():
+    assert in_wb("a₂⁽³⁾") == "a₂^[2]" and in_wb("Θ₁₀⁽¹⁾") == "b₁^[1]"
+    assert in_wb("Θ₁₂⁽²⁾ and δ₁⁽²⁾ of layer 2") == "W₁₂^[2] and δ₁^[1] of layer 1"
+    assert in_wb("Is a<sub>1</sub><sup>(2)</sup> above |δ<sup>(3)</sup>|, "
+                 "Θ<sub>20</sub><sup>(1)</sup>?") == \
+        "Is a<sub>1</sub><sup>[1]</sup> above |δ<sup>[2]</sup>|, b<sub>2</sub><sup>[1]</sup>?"
+
+
+def reason_in_wb(q_theta, q_wb):
+    """The theta reason in W, b: names renamed, and the update written for the weight asked
+    about (the right choice, or the one in the text): W := W − α dW, or b := b − α db."""
+    reason = in_wb(q_theta["reason"])
+    kind = form(q_theta)
+    if kind == "cost":
+        return reason.replace("Θ := Θ − αD", "W := W − α dW, b := b − α db")
+    if kind in ("update", "weight_direction"):
+        bias = (q_wb["choices"][q_wb["answer"]] if kind == "update"
+                else re.sub("<[^>]+>", "", q_wb["text"].split()[1])).startswith("b")
+        g, rule = ("db", "b := b − α db") if bias else ("dW", "W := W − α dW")
+        return (reason.replace("α|D|", f"α|{g}|").replace("as D is", f"as {g} is")
+                .replace("Θ := Θ − αD", rule))
+    return reason
+
+
+@pytest.mark.parametrize("mode", ["batch", "per_example"])
+@pytest.mark.parametrize("name", ["xnor", "debug"])
+def test_wb_questions_are_the_theta_questions_renamed(name, mode):
+    s = stepper_of(name, mode)
+    seen, names = set(), set()
+    for _ in range(2 * s.steps_per_iteration):
+        s.step()
+        for example in sorted({0, s.m - 1}):
+            theta, wb = question(s, example), question(s, example, notation="wb")
+            assert question(s, example, notation="theta") == theta
+            if theta is None:
+                assert wb is None
+                continue
+            assert_well_formed(wb)
+            # the same question: its kind, answer, number of choices and tolerance
+            assert {k: wb[k] for k in ("kind", "answer", "tolerance")} == \
+                {k: theta[k] for k in ("kind", "answer", "tolerance")}
+            assert len(wb["choices"]) == len(theta["choices"]) and form(wb) == form(theta)
+            # in W, b's names
+            assert wb["choices"] == [in_wb(c) for c in theta["choices"]]
+            assert wb["text"] == in_wb(theta["text"])
+            assert wb["reason"] == reason_in_wb(theta, wb)
+            for text in (wb["text"], wb["reason"], *wb["choices"]):
+                assert "Θ" not in text and "⁽" not in text and "<sup>(" not in text
+                assert "αD" not in text and "|D|" not in text and " D " not in text
+            seen.add(form(wb))
+            names.update(c[0] for c in wb["choices"])
+    assert {"cost", "update", "sign"} <= seen
+    assert {"b", "W"} <= names  # the update offered a bias weight b and a weight W
+
+
+def test_the_forward_question_of_the_notes_layer_2_is_about_layer_1_in_wb():
+    s = stepper_of("debug")
+    s.step()  # forward, the notes' layer 2: the first hidden layer, layer 1 in W, b
+    q, wb = question(s, 0), question(s, 0, notation="wb")
+    assert q["text"] == "Which of these units of layer 2 will be most active?"
+    assert wb["text"] == "Which of these units of layer 1 will be most active?"
+    assert wb["choices"] == ["a₁^[1]", "a₂^[1]", "a₃^[1]", "a₄^[1]"]
+
+
+def test_wb_labels_are_the_graphs():
+    from explorer.graph import edge_name
+    from explorer.quiz import _Names
+    wb, theta = _Names("wb"), _Names("theta")
+    for j, l in [(7, 3), (1, 2), (12, 4)]:
+        for symbol in ("a", "z", "δ"):
+            assert wb.unit(symbol, j, l) == unit_name(j, l, symbol, notation="wb")
+            assert theta.unit(symbol, j, l) == unit_name(j, l, symbol)
+    for l, j, i in [(1, 1, 2), (2, 12, 3), (1, 3, 10), (2, 1, 0), (1, 11, 0)]:
+        assert wb.weight(l, j, i) == edge_name(l, j, i, "wb").split(":")[0]
+        assert theta.weight(l, j, i) == edge_name(l, j, i).split(":")[0]
+    assert wb.weight(1, 1, 0) == "b₁^[1]" and wb.weight(1, 1, 0, html=True) == \
+        "b<sub>1</sub><sup>[1]</sup>"
+    assert wb.unit("a", 2, 3, html=True) == "a<sub>2</sub><sup>[2]</sup>" and wb.layer(3) == 2
+
+
+def test_up_or_down_in_wb_names_b_or_w_and_its_rule():
+    p = presets.load("or")  # as test_when_every_weight_moves_alike_the_update_asks_up_or_down
+    s = Stepper(p.network, p.X, p.Y, learning_rate=2000.0)
+    s.run_iteration()
+    theta, wb = question(s, 0), question(s, 0, notation="wb")
+    assert form(theta) == form(wb) == "weight_direction" and wb["answer"] == theta["answer"]
+    assert wb["text"] == in_wb(theta["text"]) and wb["reason"] == reason_in_wb(theta, wb)
+    assert wb["text"] == "Will b<sub>1</sub><sup>[1]</sup> go up or down in this update?"
+    assert wb["reason"].endswith("as db is negative and b := b − α db.")
