@@ -1,4 +1,8 @@
-"""WeightEditor: set one weight Θ_ji^(l), in a table of Θ^(l) or by clicking an edge."""
+"""WeightEditor: set one weight Θ_ji^(l), in a table of Θ^(l) or by clicking an edge.
+
+In W, b (``state.notation == "wb"``) the same matrix is offered as W^[l], b^[l]: its
+column 0 is b^[l], the others W^[l]; the values, and the Θ^(l)_ji an edit sets, are the same.
+"""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,6 +10,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from . import notation as nt
 from .entry import entry, on_change, on_click
 from .graph_view import GraphView
 from .lazy import when_shown
@@ -40,6 +45,7 @@ class WeightEditor(Viewer):
         for w in (self.j, self.i):
             on_change(w, lambda value: self._fill_value())
         self.state.param.watch(self._sync_layers, "reshaped")
+        self.state.param.watch(self._renotate, "notation")
         self.state.param.watch(self._show, ["stepped", "followed"])
         self.graph.param.watch(lambda e: self._select(e.new), "selected_edge")
         self._sync_layers()
@@ -49,10 +55,22 @@ class WeightEditor(Viewer):
         return pn.Column(pn.Row(self.layer, self.j, self.i, self.value, self.apply),
                          self.table, self.note, sizing_mode="stretch_width")
 
+    def _write_names(self):
+        """The matrices offered, Θ^(l) or W^[l], b^[l] (the same l), and what i = 0 is."""
+        wb = nt.is_wb(self.state.notation)
+        self.layer.options = {(f"W^[{l}], b^[{l}]" if wb else f"Θ^({l})"): l
+                              for l in range(1, self.state.network.L)}
+        self.i.label = "i (from unit, 0 = b)" if wb else "i (from unit, 0 = bias)"
+
     def _sync_layers(self, *events):
-        L = self.state.network.L
-        self.layer.options = {f"Θ^({l})": l for l in range(1, L)}
+        self._write_names()
         self.layer.value = 1
+        self._show()
+
+    def _renotate(self, *events):
+        """Another notation: the same layer and cells, their names written again (the
+        Select keeps its value: the same l under another label)."""
+        self._write_names()
         self._show()
 
     def _theta(self):
@@ -64,13 +82,21 @@ class WeightEditor(Viewer):
         l = self.layer.value or 1
         self.j.end, self.i.end = theta.shape[0], theta.shape[1] - 1
         small = max(theta.shape) <= TABLE_MAX
+        wb = nt.is_wb(self.state.notation)
         if small:
-            columns = [f"i={i}" + (" (bias)" if i == 0 else "") for i in range(theta.shape[1])]
+            # The same cells either way; in W, b column 0 is b^[l], the rest W^[l]'s.
+            columns = ([f"i={i}" + (" (bias)" if i == 0 else "") for i in range(theta.shape[1])]
+                       if not wb else
+                       [f"b^[{l}]"] + [f"W i={i}" for i in range(1, theta.shape[1])])
             rows = [f"j={j}" for j in range(1, theta.shape[0] + 1)]
             self._cells = (rows, {name: i for i, name in enumerate(columns)})
             self.table.value = pd.DataFrame(theta, columns=columns, index=rows)
         self.table.visible = small
-        self.note.object = (f"Θ<sup>({l})</sup> is {theta.shape[0]} × {theta.shape[1]}: "
+        r, c = theta.shape
+        what = (f"Θ<sup>({l})</sup> is {r} × {c}" if not wb else
+                f"W<sup>[{l}]</sup> is {r} × {c - 1} and b<sup>[{l}]</sup> has {r} "
+                f"entr{'y' if r == 1 else 'ies'} (i = 0)")
+        self.note.object = (f"{what}: "
                             + ("edit a cell, or click an edge on the graph." if small else
                                "too big for a table; click an edge or choose j and i."))
         self._fill_value()
