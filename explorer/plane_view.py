@@ -20,6 +20,9 @@ shape or the data change.  The data behind the pictures is computed in plane.py.
 ``identical_units(network)`` finds hidden units with identical incoming
 weights (the symmetry problem of zero initial weights); their heatmaps get a
 "≡" and an orange frame, and the caption says why.
+
+In W, b (``state.notation == "wb"``) the names are W, b's: h_W,b(x) (as UFLDL writes it),
+a₁^[1] for a₁⁽²⁾, the symmetry warning's layer 1 for layer 2; the pictures are the same.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
+from . import notation as nt
 from .graph import identical_units, symmetry_sentence, unit_name
 from .lazy import when_shown
 from .plane import (BOUNDARY_PX, FINE_TILES, FONT, H_PALETTE, MARKED, POINT_COLOURS_BINARY,
@@ -75,7 +79,7 @@ class PlaneView(Viewer):
         self.rebuild()
         s = self.state
         s.param.watch(lambda e: self.rebuild(), "reshaped")
-        s.param.watch(lambda e: self.refresh(), ["stepped", "followed", "init"])
+        s.param.watch(lambda e: self.refresh(), ["stepped", "followed", "init", "notation"])
 
     def __panel__(self):
         return self._layout
@@ -83,7 +87,21 @@ class PlaneView(Viewer):
     # ---- building -----------------------------------------------------------------
     def _current_signature(self):
         s = self.state
-        return (tuple(s.network.sizes), id(s.stepper.X), id(s.X_test))
+        # The notation too: its names are in the figures (title, tooltips, colour bar); it
+        # changes rarely, so a change draws them again rather than renaming them in place.
+        return (tuple(s.network.sizes), id(s.stepper.X), id(s.X_test), s.notation)
+
+    @property
+    def _wb(self) -> bool:
+        return nt.is_wb(self.state.notation)
+
+    def _h(self, html=False) -> str:
+        """The network's output: h_Θ(x), or h_W,b(x) in W, b; with ``html`` h<sub>Θ</sub>."""
+        params = "W,b" if self._wb else "Θ"
+        return f"h<sub>{params}</sub>" if html else f"h_{params}(x)"
+
+    def _unit(self, j, l) -> str:
+        return unit_name(j, l, notation=self.state.notation)
 
     @when_shown
     def rebuild(self):
@@ -96,8 +114,9 @@ class PlaneView(Viewer):
         self._signature = self._current_signature()
         self.available = net.sizes[0] == 2
         if not self.available:
+            inputs = "" if self._wb else "s<sub>1</sub> = "  # no s_l in W, b
             self.message.object = (f"The input plane is shown for 2-input networks; this one has "
-                                   f"s<sub>1</sub> = {net.sizes[0]} inputs.")
+                                   f"{inputs}{net.sizes[0]} inputs.")
             self._layout.objects = [self.message]
             self.boundary = self.units = None
             return
@@ -138,7 +157,7 @@ class PlaneView(Viewer):
         dx, dy = xs[1] - xs[0], ys[1] - ys[0]
         x0, y0 = xs[0] - dx / 2, ys[0] - dy / 2
         w, h = dx * len(xs), dy * len(ys)
-        p = figure(title="Decision boundary: h_Θ(x) over the input plane",
+        p = figure(title=f"Decision boundary: {self._h()} over the input plane",
                    frame_width=BOUNDARY_PX, frame_height=BOUNDARY_PX, output_backend="canvas",
                    x_range=Range1d(x0, x0 + w), y_range=Range1d(y0, y0 + h),
                    x_axis_label="x₁", y_axis_label="x₂", tools="", toolbar_location=None)
@@ -154,8 +173,8 @@ class PlaneView(Viewer):
             r = p.image("image", x="x", y="y", dw="dw", dh="dh", source=self.boundary,
                         color_mapper=mapper)
             p.add_tools(HoverTool(renderers=[r], tooltips=[
-                ("x₁, x₂", "$x{0.00}, $y{0.00}"), ("h_Θ(x)", "@image{0.000}")]))
-            bar = ColorBar(color_mapper=mapper, title="h_Θ(x)", width=14, padding=6,
+                ("x₁, x₂", "$x{0.00}, $y{0.00}"), (self._h(), "@image{0.000}")]))
+            bar = ColorBar(color_mapper=mapper, title=self._h(), width=14, padding=6,
                            title_text_font_size=FONT, major_label_text_font_size=FONT,
                            title_standoff=8, formatter=PrintfTickFormatter(format="%.1f"))
             p.add_layout(bar, "right")
@@ -231,7 +250,7 @@ class PlaneView(Viewer):
         self.units = self._source("plane_units", {
             "image": [blank] * n, "x": x, "y": y, "dw": [1.0] * n, "dh": [1.0] * n,
             "layer": layers, "unit": [j for _, j in self.tile_list],
-            "name": [unit_name(j, l) for l, j in self.tile_list], "stride": [self.stride] * n})
+            "name": [self._unit(j, l) for l, j in self.tile_list], "stride": [self.stride] * n})
         net = self.state.network
         self._tile_mapper = LinearColorMapper(palette=Viridis256, low=0, high=1)
         r = p.image("image", x="x", y="y", dw="dw", dh="dh", source=self.units,
@@ -239,7 +258,7 @@ class PlaneView(Viewer):
         p.add_tools(HoverTool(renderers=[r], tooltips=[("unit", "@name"), ("a", "@image{0.000}")]))
         self.tile_titles = self._source("plane_unit_titles", {
             "x": [xi + 0.5 for xi in x], "y": [yi + 1.04 for yi in y],
-            "text": [unit_name(j, l) for l, j in self.tile_list], "colour": ["#111111"] * n})
+            "text": [self._unit(j, l) for l, j in self.tile_list], "colour": ["#111111"] * n})
         p.text("x", "y", text="text", text_color="colour", source=self.tile_titles,
                text_align="center", text_baseline="bottom", text_font_size="15px")
         self.marks = self._source("plane_unit_marks", {"x": [], "y": []})
@@ -304,7 +323,7 @@ class PlaneView(Viewer):
         mx, my, text, colour = [], [], [], []
         for k, (l, j) in enumerate(self.tile_list):
             same = (l, j) in marked
-            text.append(unit_name(j, l) + (" ≡" if same else ""))
+            text.append(self._unit(j, l) + (" ≡" if same else ""))
             colour.append(MARKED if same else "#111111")
             if same:
                 mx.append(tiles["x"][k] + 0.5)
@@ -319,14 +338,15 @@ class PlaneView(Viewer):
         s = self.state
         test = (" ▲ = held-out test examples (not trained on)."
                 if s.X_test is not None and len(s.X_test) else "")
+        h, weights = self._h(html=True), ("W, b" if self._wb else "Θ")
         if self.K == 1:
-            what = ("Background: the network's output h<sub>Θ</sub>(x) at every point x = "
-                    "(x<sub>1</sub>, x<sub>2</sub>) of the input plane, for the current Θ — red "
-                    "near 0, white at 0.5, blue near 1 (colour bar). The <b>black line</b> is "
-                    "h<sub>Θ</sub>(x) = 0.5, the decision boundary: predict y = 1 on its blue side.")
+            what = (f"Background: the network's output {h}(x) at every point x = "
+                    f"(x<sub>1</sub>, x<sub>2</sub>) of the input plane, for the current {weights} — "
+                    "red near 0, white at 0.5, blue near 1 (colour bar). The <b>black line</b> is "
+                    f"{h}(x) = 0.5, the decision boundary: predict y = 1 on its blue side.")
         else:
             what = (f"Background: the class the network predicts at every point x = "
-                    f"(x<sub>1</sub>, x<sub>2</sub>), argmax<sub>k</sub> h<sub>Θ</sub>(x)<sub>k</sub> "
+                    f"(x<sub>1</sub>, x<sub>2</sub>), argmax<sub>k</sub> {h}(x)<sub>k</sub> "
                     f"over its K = {self.K} outputs, in that class's colour (legend); "
                     f"<b>paler = less sure</b> (max<sub>k</sub> h<sub>k</sub> near 1/K), "
                     f"stronger = confident. <b>Black lines</b>: where the predicted class changes.")
@@ -334,17 +354,21 @@ class PlaneView(Viewer):
                 f"class y.{test}")
 
     def _tiles_caption_html(self, net) -> str:
+        wb = self._wb
         if not self.tile_list:
-            return ("<b>Hidden units.</b> This network has no hidden layer: h<sub>Θ</sub>(x) = "
-                    "g(Θ<sup>(1)</sup>x) is one unit per class, so each boundary is a straight line.")
+            g = "g(W<sup>[1]</sup>x + b<sup>[1]</sup>)" if wb else "g(Θ<sup>(1)</sup>x)"
+            return (f"<b>Hidden units.</b> This network has no hidden layer: {self._h(html=True)}"
+                    f"(x) = {g} is one unit per class, so each boundary is a straight line.")
         shown = len(self.tile_list)
         more = (f" Showing the first {shown} of {self.n_hidden} hidden units."
                 if shown < self.n_hidden else "")
         scale = scale_words(net.activation(2))
         text = (f"<b>The network learns its own features.</b> Each tile is one hidden unit's "
-                f"activation a<sub>j</sub><sup>(l)</sup> = g(z<sub>j</sub><sup>(l)</sup>) over the "
+                f"activation a<sub>j</sub><sup>{'[l]' if wb else '(l)'}</sup> = "
+                f"g(z<sub>j</sub><sup>{'[l]' if wb else '(l)'}</sup>) over the "
                 f"same plane ({scale}); the output layer combines these.{more}")
-        warning = symmetry_sentence(self.identical, self.state.init == "zeros")
+        warning = symmetry_sentence(self.identical, self.state.init == "zeros",
+                                    self.state.notation)
         if warning:
             text += (f'<div style="margin-top:4px;padding:4px 8px;border-left:5px solid {MARKED};'
                      f'background:#fff3e8">≡ {warning}</div>')
