@@ -3,7 +3,8 @@
 For image inputs (the handwritten digits), row j of Θ^(1) without its bias,
 Θ_j1..Θ_jn^(1), has one weight per pixel: drawn in the image's shape it
 shows what that hidden unit looks for, which is what the notes mean by
-"the network learns its own features".
+"the network learns its own features".  In W, b (``state.notation == "wb"``) that row is
+W^[1]'s row j, W_j1..W_jn^[1]: the same pictures, named so.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from . import graph
+from . import notation as nt
 from .state import ExplorerState
 from .lazy import when_shown
 
@@ -38,11 +40,13 @@ class WeightImagesView(Viewer):
                           color_mapper=self.mapper)
         self.figure.text(x="x", y="y", text="label", source=self.source, y_offset=2,
                          text_baseline="top", text_font_size="12px")
-        self.figure.add_layout(ColorBar(color_mapper=self.mapper, title="Θ (each picture scaled to its max |Θ|)",
-                                        title_text_font_size="13px", width=12), "right")
+        self.bar = ColorBar(color_mapper=self.mapper, title=_bar_title(self.state.notation),
+                            title_text_font_size="13px", width=12)
+        self.figure.add_layout(self.bar, "right")
         self.caption = pn.pane.HTML(margin=(0, 10), styles={"font-size": "15px"})
         self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", height=330)
-        self.state.param.watch(lambda e: self.refresh(), ["stepped", "followed"])
+        self._drawn = None  # (network, notation, image shape) last drawn
+        self.state.param.watch(lambda e: self.refresh(), ["stepped", "followed", "notation"])
         self.refresh()
 
     def __panel__(self):
@@ -56,6 +60,16 @@ class WeightImagesView(Viewer):
 
     @when_shown
     def refresh(self):
+        # Steps that change no weight (forward, δ, Δ, D) leave the pictures as they are.
+        s = self.state
+        drawn = (s.network, s.notation, s.image_shape)
+        if self._drawn and drawn[0] is self._drawn[0] and drawn[1:] == self._drawn[1:]:
+            return
+        self._drawn = drawn
+        wb = nt.is_wb(self.state.notation)
+        title = _bar_title(self.state.notation)
+        if self.bar.title != title:
+            self.bar.title = title
         if self._pane.visible != self.applies:
             self._pane.visible = self.applies
         if not self.applies:
@@ -74,7 +88,13 @@ class WeightImagesView(Viewer):
             ys.append(-r * 1.3)
             labels.append(f"unit {j}")
         self.source.data = {"image": images, "x": xs, "y": ys, "label": labels}
+        w, sup = ("W", "[1]") if wb else ("Θ", "(1)")
         self.caption.object = (
-            "Each picture is one hidden unit's incoming weights Θ<sub>j1</sub><sup>(1)</sup>"
-            " … Θ<sub>j64</sub><sup>(1)</sup> laid out like the 8×8 input: blue pixels excite "
+            f"Each picture is one hidden unit's incoming weights {w}<sub>j1</sub><sup>{sup}</sup>"
+            f" … {w}<sub>j64</sub><sup>{sup}</sup> laid out like the 8×8 input: blue pixels excite "
             "the unit, red ones inhibit it. Watch them turn into stroke detectors as it trains.")
+
+
+def _bar_title(notation: str) -> str:
+    w = "W" if nt.is_wb(notation) else "Θ"
+    return f"{w} (each picture scaled to its max |{w}|)"
