@@ -323,17 +323,26 @@ def prediction_html(stepper, example: int) -> str:
 
 
 def legend_html(prediction: str, symmetry: str, by_grad: bool, dmax: float,
-                has_delta: bool, notation: str = "theta") -> str:
-    """The lines under the graph: a symmetry warning, the prediction, what colours mean."""
+                has_delta: bool, notation: str = "theta", compact: bool = False) -> str:
+    """The lines under the graph: a symmetry warning, the prediction, what colours mean.
+
+    ``compact``: the same in fewer words, for presenter mode's larger type (presenter.py)."""
     swatch = '<span style="display:inline-block;width:26px;height:5px;background:{};' \
              'vertical-align:middle;margin:0 4px 0 12px"></span>'
     wb = nt.is_wb(notation)
     w, d = ("W", "dW") if wb else ("Θ", "D")
+    warning = f'<span style="color:#b35806"><b>≡</b> {symmetry}</span><br>' if symmetry else ""
+    if compact:  # the same, in fewer words: two lines at presenter mode's size
+        ring = f"ring δ (±{dmax:.3g})" if has_delta else "ring δ"
+        edges = (f"by {d} (colour bar)" if by_grad else
+                 f"{swatch.format(POSITIVE)}+{swatch.format(NEGATIVE)}−") + f" width ∝ |{w}|"
+        nodes = f"fill a, {ring}, white: not yet, " + ("bar: b" if wb else "■ bias")
+        return (warning + (f"{prediction}<br>" if prediction else "")
+                + f"<b>Edges</b> {edges} · <b>Nodes</b> {nodes}")
     edges = (f"edges coloured by the gradient {d} (colour bar), width ∝ |{w}|" if by_grad else
              f"{swatch.format(POSITIVE)}{w} &gt; 0{swatch.format(NEGATIVE)}{w} &lt; 0"
              f"&nbsp; width ∝ |{w}|")
     ring = f"ring: δ, scaled to max |δ| = {dmax:.3g}" if has_delta else "ring: δ (not computed yet)"
-    warning = f'<span style="color:#b35806"><b>≡</b> {symmetry}</span><br>' if symmetry else ""
     return (warning + (f"{prediction}<br>" if prediction else "")
             + f"<b>Edges</b> {edges} &nbsp;·&nbsp; <b>Nodes</b> fill: a, {ring}, "
             + ("white = not computed yet, bar under a unit: its b (length ∝ |b|)" if wb else
@@ -341,10 +350,10 @@ def legend_html(prediction: str, symmetry: str, by_grad: bool, dmax: float,
 
 
 def frame(stepper, example: int, nodes, index: EdgeIndex, by_grad: bool, symmetry: str,
-          notation: str = "theta") -> dict:
+          notation: str = "theta", compact: bool = False) -> dict:
     """What the graph shows at the stepper's point, for the example shown: the numeric
     columns of ``nodes`` (b included, in either notation) and ``edges``, the δ and D
-    scales, the band, the legend (in ``notation``)."""
+    scales, the band, the legend (in ``notation``; ``compact`` beside the plot)."""
     z, a, delta = node_values(stepper, example, nodes)
     theta, grad = edge_values(stepper, index)
     dmax = max_abs(delta)
@@ -352,4 +361,4 @@ def frame(stepper, example: int, nodes, index: EdgeIndex, by_grad: bool, symmetr
             "edges": {"theta": theta, "grad": grad},
             "dmax": dmax, "vmax": max_abs(grad), "band": highlight(stepper.last_step, stepper.L),
             "legend": legend_html(prediction_html(stepper, example), symmetry, by_grad, dmax,
-                                  bool(np.isfinite(delta).any()), notation)}
+                                  bool(np.isfinite(delta).any()), notation, compact)}

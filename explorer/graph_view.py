@@ -316,7 +316,9 @@ class GraphView(Viewer):
         """Presenter mode: a shorter plot with larger nodes, labels and legend (presenter.py)."""
         size = sizes(self.state.present)
         self.figure.height = self._pane.height = self.bars.height = size.graph_height
-        self.legend.param.update(height=size.legend_height, styles={"font-size": f"{size.legend_px}px"})
+        # A long symmetry warning may not fit the projector's legend: drawn smaller, not cut.
+        self.legend.param.update(height=size.legend_height, fit=size.legend_fit,
+                                 styles={"font-size": f"{size.legend_px}px"})
         self._relayout()
 
     def _edge_names(self, notation):
@@ -383,7 +385,7 @@ class GraphView(Viewer):
             self._symmetry = (net, notation, graph.symmetry_sentence(
                 graph.identical_units(net), s.init == "zeros", notation))
         return graph.frame(stepper, example, self._layout, self._index, s.edges_by == "grad",
-                           self._symmetry[2], notation)
+                           self._symmetry[2], notation, compact=s.present)
 
     def refresh(self):
         """Send the columns that changed since the last refresh."""

@@ -57,10 +57,15 @@ class LiveHTML(pn.custom.JSComponent):
         const host = view.el
         if (!model.fit || host == null) { return }
         const width = host.clientWidth, height = host.clientHeight
-        const needW = box.scrollWidth, needH = box.scrollHeight
-        if (!width || !height || !needW || !needH) { return }
-        const scale = Math.max(model.fit, Math.min(1, width / needW, height / needH))
-        if (scale < 1) { box.style.fontSize = (100 * scale).toFixed(1) + "%" }
+        let scale = 1
+        // MathML does not shrink exactly in proportion (its spacing and rules stay): measure
+        // again after each try, three at most.
+        for (let pass = 0; pass < 3 && scale > model.fit; pass++) {
+          const needW = box.scrollWidth, needH = box.scrollHeight
+          if (!width || !height || !needW || !needH || (needW <= width && needH <= height)) { return }
+          scale = Math.max(model.fit, 0.98 * scale * Math.min(width / needW, height / needH))
+          box.style.fontSize = (100 * scale).toFixed(1) + "%"
+        }
       }
       const resized = new ResizeObserver(() => fit())
       // A tape's text is shown in the page only (the server's ``html`` keeps what the

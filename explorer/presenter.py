@@ -17,32 +17,35 @@ from dataclasses import dataclass
 class Sizes:
     text: float           # text scale against the desk's sizes below (1.5 on a projector)
     status_px: int        # the status line's first line
-    status_height: int    # its box: two lines
-    detail_px: int        # the status line's second line (the engine's description)
+    status_height: int    # its box
+    status_detail: bool   # the engine's description under it
     legend_px: int
     legend_height: int
+    legend_fit: float     # as equation_fit, for a long warning in the legend
     equation_px: int
     equation_height: int
     equation_fit: float   # a big equation shrinks to fit its box, down to this share of its size
-    button_px: int        # the player's buttons
-    button_height: int
+    button_height: int    # the player's buttons
     graph_height: int     # the plot, px
     node_scale: float     # nodes against the size that fits the plot's height
     max_node: float       # the largest node, px
     header_height: int    # the page's blue header
 
 
-DESK = Sizes(text=1.0, status_px=19, status_height=58, detail_px=16, legend_px=15,
-             legend_height=70, equation_px=16, equation_height=250, equation_fit=0.0, button_px=16,
-             button_height=44, graph_height=340, node_scale=1.0, max_node=44, header_height=64)
+DESK = Sizes(text=1.0, status_px=19, status_height=58, status_detail=True, legend_px=15,
+             legend_height=70, legend_fit=0.0, equation_px=16, equation_height=250,
+             equation_fit=0.0, button_height=44, graph_height=340, node_scale=1.0, max_node=44,
+             header_height=64)
 
-# 1.5× the desk's text; the graph shorter, so that the equation stays on a 768 px screen,
-# but its nodes larger: they fill more of each unit's row.  An equation too big for its box
-# (the 3-5-3 net's, with 5-row matrices) is drawn smaller, down to half its size (12 px, the
-# desk's 16 px × 0.75), and scrolls in its box beyond that; the page does not scroll.
-PROJECTOR = Sizes(text=1.5, status_px=29, status_height=66, detail_px=24, legend_px=23,
-                  legend_height=90, equation_px=24, equation_height=196, equation_fit=0.5,
-                  button_px=22, button_height=50, graph_height=260, node_scale=1.5,
+# 1.5× the desk's text: the status line without the description under it (the equation
+# says the same, with its numbers), the legend in two short lines (graph.legend_html's
+# compact form), the graph shorter, so that the equation stays on a 768 px screen, but
+# the nodes larger where the units are few: they fill more of each unit's row.  An
+# equation too big for its box (the 3-5-3 net's, with 5-row matrices) is drawn smaller,
+# down to half its size (12 px, the desk's 16 px × 0.75); the page never scrolls.
+PROJECTOR = Sizes(text=1.5, status_px=29, status_height=44, status_detail=False, legend_px=23,
+                  legend_height=70, legend_fit=0.67, equation_px=24, equation_height=242,
+                  equation_fit=0.5, button_height=50, graph_height=260, node_scale=1.5,
                   max_node=66, header_height=40)
 
 

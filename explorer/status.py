@@ -41,5 +41,5 @@ def status_text(stepper, notation: str = "theta") -> str:
 def status_html(stepper, notation: str = "theta") -> str:
     """The status line and, under it, the engine's one-line description of the step."""
     return (f'<div class="status-line" aria-live="polite">{status_text(stepper, notation)}</div>'
-            f'<div style="font-size:0.84em;color:#444">'
+            f'<div class="status-detail" style="font-size:0.84em;color:#444">'
             f'{notation_html(nt.description(stepper, notation))}</div>')

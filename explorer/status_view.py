@@ -21,6 +21,9 @@ def equation_latex(stepper, example: int, notation: str = "theta") -> str:
     return latex_for_step(stepper, example, notation=notation)
 
 
+_NO_DETAIL = ".status-detail { display: none; }"
+
+
 class StatusLine(Viewer):
     """Phase, layer, iteration and example, and the engine's one-line description."""
 
@@ -36,8 +39,11 @@ class StatusLine(Viewer):
 
     def _resize(self, *events):
         size = sizes(self.state.present)
+        # On a projector the line under it (the engine's description) gives way to the
+        # equation, which says the same with its numbers.
         self.html.param.update(height=size.status_height,
-                               styles={"font-size": f"{size.status_px}px"})
+                               styles={"font-size": f"{size.status_px}px"},
+                               stylesheets=[] if size.status_detail else [_NO_DETAIL])
 
     def __panel__(self):
         return self.html

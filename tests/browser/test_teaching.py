@@ -40,6 +40,19 @@ def font_px(locator):
     return float(locator.evaluate("el => parseFloat(getComputedStyle(el).fontSize)"))
 
 
+# The equation's text against its box ('' when it fits), once it is drawn.
+FITS = """(box) => {
+  const host = box.getRootNode().host
+  const [w, h, needW, needH] = [host.clientWidth, host.clientHeight, box.scrollWidth, box.scrollHeight]
+  return needW <= w + 1 && needH <= h + 1 ? "" : `${needW}x${needH} in ${w}x${h}`
+}"""
+PAINTED = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50)))"
+
+
+def asked_status(page):
+    return page.locator(".status-line").inner_text()
+
+
 LABEL_FONT = """() => {
   for (const m of Bokeh.documents[0].all_models) {
     if (m.type === "LabelSet") { return parseFloat(m.text_font_size.value ?? m.text_font_size) }
@@ -71,6 +84,12 @@ def test_presenter_mode_fits_1024x768_without_scrolling(browser, explorer_server
         expect(page.get_by_text("Hidden activation g")).to_be_hidden()
         if preset == "debug":
             page.screenshot(path=artifact_path("teaching/presenter-1024x768-debug.png"))
+        # Every step's equation is drawn whole in its box (smaller if need be), not cut.
+        for _ in range(12):
+            overflow = page.locator(".live-html:has(math)").last.evaluate(FITS)
+            assert not overflow, f"{asked_status(page)}: the equation overflows its box: {overflow}"
+            click(page, "Next step")
+            page.evaluate(PAINTED)
     finally:
         page.close()
 
