@@ -13,6 +13,7 @@ import param
 from engine import bugs
 from engine.gradcheck import DEFAULT_EPSILON, GradientCheck, GradientCheckCancelled, gradient_check
 
+from .notation import verdict
 from .state import ExplorerState
 
 BUG_CHOICES = {"None: correct backpropagation": "none",
@@ -100,5 +101,6 @@ class GradientChecker(param.Parameterized):
             self.running = False
             self.result = shared["result"]
             if self.result is not None:
-                self.state.say("success" if self.result.passed else "error", self.result.message)
+                self.state.say("success" if self.result.passed else "error",
+                           verdict(self.result.message, self.state.notation))
         return True

@@ -31,7 +31,6 @@ BUGS_WB = {
     "delta_sign": "Output error δ^[L] = y − a instead of a − y: a sign error that makes dW "
                   "and db point uphill.",
 }
-_THETA = re.compile(r"Θ\^\((\d+)\)")
 
 
 def bug_options(notation: str) -> dict:
@@ -55,9 +54,7 @@ def layer_html(l: int, notation: str) -> str:
             else f"Θ<sup>({l})</sup>")
 
 
-def message(text: str, notation: str) -> str:
-    """The engine's verdict ("... disagree, in Θ^(1), Θ^(2).") in ``notation``."""
-    return _THETA.sub(r"W^[\1], b^[\1]", text) if nt.is_wb(notation) else text
+message = nt.verdict  # the engine's verdict in the notation (the checker's message uses it too)
 
 
 def bug_note(text: str, notation: str) -> str:

@@ -139,3 +139,12 @@ def _step_description(s, step) -> str:
     alpha = update[1] if update is not None else s.learning_rate
     return (f"Update: W^[l] := W^[l] − α dW^[l], b^[l] := b^[l] − α db^[l] for every l "
             f"(α = {alpha:g})")
+
+
+_THETA_LAYER = re.compile(r"Θ\^\((\d+)\)")
+
+
+def verdict(text: str, notation: str) -> str:
+    """The gradient check's verdict ("... disagree, in Θ^(1), Θ^(2).") in ``notation``:
+    Θ^(l) holds both W^[l] and b^[l]."""
+    return _THETA_LAYER.sub(r"W^[\1], b^[\1]", text) if is_wb(notation) else text

@@ -118,7 +118,7 @@ class Player(Viewer):
         frame = {**self.graph.frame(stepper), "status": status_html(stepper, s.notation),
                  "latex": equation_latex(stepper, s.example, s.notation)}
         if s.quiz:
-            frame["quiz"] = question(stepper, s.example)
+            frame["quiz"] = question(stepper, s.example, notation=s.notation)
         return frame
 
     def _record(self, stepper, back=None, first=None) -> dict:
