@@ -18,6 +18,7 @@ from panel.viewable import Viewer
 from . import lesson
 from .entry import entry, on_change, on_click
 from .literal import literal
+from .presenter import sizes
 from .state import ExplorerState
 
 FOCUS = {"outline": "4px solid #ffd92f", "outline-offset": "2px"}
@@ -54,21 +55,50 @@ class LessonView(Viewer):
     def _make(self):
         """The chapter's heading, the way through, and its text."""
         self.heading = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
-        self.chapters = pn.widgets.Select(name="Chapter", sizing_mode="stretch_width",
-                                          margin=(0, 10))
-        self.previous = pn.widgets.Button(label="Previous chapter", width=150)
-        self.next = pn.widgets.Button(label="Next chapter", button_type="primary", width=150)
-        self.restart = pn.widgets.Button(label="Restart chapter", width=150,
+        self.chapters = pn.widgets.Select(options={}, width=230, margin=(4, 6),
+                                          description="Go to a chapter")
+        self.previous = pn.widgets.Button(label="Previous chapter", width=140, margin=(4, 4))
+        self.next = pn.widgets.Button(label="Next chapter", button_type="primary", width=140,
+                                      margin=(4, 4))
+        self.restart = pn.widgets.Button(label="Restart chapter", width=140, margin=(4, 4),
                                          description="Put the chapter back as it began")
-        self.text = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10),
-                                 styles={"font-size": "17px"})
-        self._layout[:] = [self.heading, pn.Row(self.chapters, self.previous, self.next,
-                                                self.restart, sizing_mode="stretch_width"),
+        # On a projector the text would push the graph off the screen: it shows when asked.
+        self.show_text = pn.widgets.Toggle(name="Chapter text", width=112, margin=(4, 4),
+                                           visible=False)
+        self.text = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
+        self._layout[:] = [pn.Row(self.heading, self.chapters, self.previous, self.next,
+                                  self.restart, self.show_text, sizing_mode="stretch_width"),
                            self.text]
         on_click(self.previous, lambda: self._go(self.state.chapter - 1))
         on_click(self.next, lambda: self._go(self.state.chapter + 1))
         on_click(self.restart, self.restart_chapter)
         on_change(self.chapters, lambda value: value and self._go(value))
+        on_change(self.show_text, lambda value: self._resize())
+        self.state.param.watch(self._resize, "present")
+        self._resize()
+
+    def _write_heading(self):
+        """The lesson, the chapter and its title (on a projector, the chapter alone)."""
+        s = self.state
+        chosen = s.lesson
+        place = f"chapter {s.chapter} of {len(chosen.chapters)}"
+        title = literal(chosen.chapters[s.chapter - 1].title)
+        self.heading.object = (f"{place.capitalize()}: <b>{title}</b>" if s.present else
+                               f"<b>{literal(chosen.title)}</b> · {place}: <b>{title}</b>")
+
+    def _resize(self, *events):
+        present = self.state.present
+        if self.state.lesson is not None:
+            self._write_heading()
+        self.chapters.visible = not present
+        self.show_text.visible = present
+        # On 1024 px the heading needs the room the chapter list leaves.
+        for button in (self.previous, self.next, self.restart):
+            button.width = 124 if present else 140
+        scale = sizes(present).text
+        self.heading.styles = {"font-size": f"{15 * (1.35 if present else 1):.0f}px"}
+        self.text.param.update(visible=not present or self.show_text.value,
+                               styles={"font-size": f"{17 * scale:.0f}px"})
 
     def __panel__(self):
         return self._layout
@@ -106,8 +136,7 @@ class LessonView(Viewer):
         else:
             if s.notice[0] != said and s.notice[1] != "error":
                 s.say("info", "")  # "Loaded preset ...": the chapter's heading says enough
-        self.heading.object = (f"<b>{literal(chosen.title)}</b> · chapter {s.chapter} of {count}: "
-                               f"<b>{literal(chapter.title)}</b>")
+        self._write_heading()
         self.chapters.options = {f"{k}. {c.title}": k for k, c in enumerate(chosen.chapters, 1)}
         self.chapters.value = s.chapter
         self.previous.disabled = s.chapter == 1

@@ -30,12 +30,16 @@ class Sizes:
     node_scale: float     # nodes against the size that fits the plot's height
     max_node: float       # the largest node, px
     header_height: int    # the page's blue header
+    # What the equation gives up on a projector for the quiz box and a lesson's bar (0 on
+    # a desk, where the page scrolls).
+    quiz_height: int
+    lesson_height: int
 
 
 DESK = Sizes(text=1.0, status_px=19, status_height=58, status_detail=True, legend_px=15,
              legend_height=70, legend_fit=0.0, equation_px=16, equation_height=250,
              equation_fit=0.0, button_height=44, graph_height=340, node_scale=1.0, max_node=44,
-             header_height=64)
+             header_height=64, quiz_height=0, lesson_height=0)
 
 # 1.5× the desk's text: the status line without the description under it (the equation
 # says the same, with its numbers), the legend in two short lines (graph.legend_html's
@@ -46,7 +50,7 @@ DESK = Sizes(text=1.0, status_px=19, status_height=58, status_detail=True, legen
 PROJECTOR = Sizes(text=1.5, status_px=29, status_height=44, status_detail=False, legend_px=23,
                   legend_height=70, legend_fit=0.67, equation_px=24, equation_height=242,
                   equation_fit=0.5, button_height=50, graph_height=260, node_scale=1.5,
-                  max_node=66, header_height=40)
+                  max_node=66, header_height=40, quiz_height=100, lesson_height=60)
 
 
 def sizes(present: bool) -> Sizes:

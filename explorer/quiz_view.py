@@ -55,5 +55,5 @@ class QuizView(Viewer):
 
     def _sync(self, *events):
         s = self.state
-        self.box.param.update(visible=s.quiz, min_height=int(96 * sizes(s.present).text),
+        self.box.param.update(visible=s.quiz, min_height=int(66 * sizes(s.present).text),
                               styles={"font-size": f"{int(17 * sizes(s.present).text)}px"})

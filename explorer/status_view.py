@@ -61,13 +61,16 @@ class EquationView(Viewer):
         super().__init__(**params)
         self.latex = LiveHTML(channel="latex", katex=True, sizing_mode="stretch_width")
         self.state.param.watch(self._update, ["stepped", "example", "learning_rate", "notation"])
-        self.state.param.watch(self._resize, "present")
+        self.state.param.watch(self._resize, ["present", "quiz", "lesson"])
         self._resize()
         self._update()
 
     def _resize(self, *events):
         size = sizes(self.state.present)
-        self.latex.param.update(height=size.equation_height, fit=size.equation_fit,
+        s = self.state
+        height = (size.equation_height - (size.quiz_height if s.quiz else 0)
+                  - (size.lesson_height if s.lesson is not None else 0))
+        self.latex.param.update(height=height, fit=size.equation_fit,
                                 styles={"font-size": f"{size.equation_px}px", "overflow": "auto"})
 
     def __panel__(self):
