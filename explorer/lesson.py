@@ -17,7 +17,10 @@ A lesson is a YAML file (read with ``yaml.safe_load`` only: nothing in it runs):
 Opening a chapter (``apply_chapter``) loads its preset afresh, applies its settings
 (every setting it does not list goes back to the preset's or the page's default, so
 a chapter looks the same whichever chapter came before), and from the start of
-iteration 1 runs ``iterations`` whole iterations, then takes ``steps`` steps.
+iteration 1 runs ``iterations`` whole iterations, then takes ``steps`` steps.  The
+teaching switches (TEACHING: the notation and Predict first; presenter mode is never a
+chapter's) are the student's: a chapter that does not list them leaves them as they are,
+so a student in W, b with Predict first on keeps both from chapter to chapter.
 
 ``settings.example`` is 0-based like ``ExplorerState.example``; the page's example
 menu and the ``{example}`` placeholder count from 1.
@@ -59,11 +62,13 @@ MAX_CHAPTERS = 50
 MAX_STEPS = 10_000       # steps or iterations a chapter may take (each checked at load)
 
 # The settings a chapter may list.  Those it does not list go back to the preset's
-# values, and those in VIEW (what the page shows; no rebuild) to ExplorerState's defaults.
+# values, and those in VIEW (what the page shows; no rebuild) to ExplorerState's defaults;
+# those in TEACHING (the student's switches) stay as they are.
 SETTINGS = ("hidden_layers", "hidden", "output", "loss", "lam", "learning_rate", "init",
             "seed", "mode", "weights", "edges_by", "show_bias", "show_numbers", "example",
             "notation", "quiz")
-VIEW = ("edges_by", "show_bias", "show_numbers", "notation", "quiz", "example")
+VIEW = ("edges_by", "show_bias", "show_numbers", "example")
+TEACHING = ("notation", "quiz")
 
 # What ``show`` may name, with the tab it lives in (app_layout.TABS) or None for the
 # parts of the page outside the tabs.
@@ -261,7 +266,8 @@ def chapter_html(chapter: Chapter, state: ExplorerState) -> str:
 # ---- opening a chapter ---------------------------------------------------------------
 def apply_chapter(state: ExplorerState, chapter: Chapter) -> None:
     """Open ``chapter`` on ``state``: its preset loaded afresh, its settings, every other
-    setting back to its default, then ``iterations`` iterations and ``steps`` steps from
+    setting back to its default (but the teaching switches, TEACHING, as the student has
+    them unless the chapter lists them), then ``iterations`` iterations and ``steps`` steps from
     the start of iteration 1.  Opening it again restarts it.  A ValueError if the state
     refused something (it says why in its notice too)."""
     _settle(state, chapter)
@@ -283,6 +289,7 @@ def _settle(state: ExplorerState, chapter: Chapter) -> None:
             state.preset = chapter.preset
         settings = dict(chapter.settings)
         view = {name: settings.pop(name, ExplorerState.param[name].default) for name in VIEW}
+        view.update({name: settings.pop(name) for name in TEACHING if name in settings})
         example = view.pop("example")
         apply_link(state, settings)
         state.param.update(**view)

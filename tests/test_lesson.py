@@ -151,19 +151,65 @@ def assert_same(got, expected):
         np.testing.assert_array_equal(arrays[name], expected[2][name], err_msg=name)
 
 
+# The teaching switches a student sets stay as they are from chapter to chapter.
+SWITCHES = ({"quiz": False, "notation": "theta"}, {"quiz": True, "notation": "wb"},
+            {"quiz": True, "notation": "theta"}, {"quiz": False, "notation": "wb"})
+
+
 @pytest.mark.parametrize("k", range(len(NOTES.chapters)))
 def test_a_chapter_looks_the_same_whichever_chapter_came_before(k):
+    """With the same teaching switches on both sides (the student's, which a chapter that
+    does not list them leaves alone), a chapter opened fresh or after another is the same."""
     chapters = NOTES.chapters
     chapter, before = chapters[k], chapters[(k + 7) % len(chapters)]
+    switches = SWITCHES[k % len(SWITCHES)]
     fresh = ExplorerState()
+    fresh.param.update(**switches)
     apply_chapter(fresh, chapter)
     reused = ExplorerState()
+    reused.param.update(**switches)
     apply_chapter(reused, before)
     reused.example = reused.m - 1 if reused.mode == "batch" else reused.example
     reused.show_bias = not reused.show_bias
     reused.step()
     apply_chapter(reused, chapter)
     assert_same(snapshot(reused), snapshot(fresh))
+    assert {name: getattr(fresh, name) for name in switches} == switches
+
+
+@pytest.mark.parametrize("k", range(len(NOTES.chapters)))
+def test_opening_a_chapter_keeps_the_students_teaching_switches(k):
+    """?lesson=notes&chapter=4&quiz=1&notation=wb: Predict first stays on and the text stays
+    in W, b, through Next chapter too (README: Predict first on across chapters 6-11)."""
+    state = ExplorerState()
+    state.param.update(quiz=True, notation="wb", present=True)
+    apply_chapter(state, NOTES.chapters[k])
+    assert (state.quiz, state.notation, state.present) == (True, "wb", True)
+    if k + 1 < len(NOTES.chapters):
+        apply_chapter(state, NOTES.chapters[k + 1])
+        assert (state.quiz, state.notation, state.present) == (True, "wb", True)
+
+
+def test_a_chapter_that_lists_a_teaching_switch_sets_it():
+    chapter = Chapter(title="t", preset="and", text="x", try_="y",
+                      settings={"notation": "wb", "quiz": True})
+    state = ExplorerState()
+    apply_chapter(state, chapter)
+    assert (state.quiz, state.notation) == (True, "wb")
+    off = Chapter(title="t", preset="and", text="x", try_="y",
+                  settings={"notation": "theta", "quiz": False})
+    apply_chapter(state, off)
+    assert (state.quiz, state.notation) == (False, "theta")
+
+
+def test_a_link_to_a_chapter_keeps_quiz_and_notation():
+    from explorer.links import apply_link, settings_from_query
+    state = ExplorerState()
+    settings, problems = settings_from_query({"lesson": "notes", "chapter": "4", "quiz": "1",
+                                              "notation": "wb"})
+    apply_link(state, settings, problems)
+    apply_chapter(state, state.lesson.chapters[state.chapter - 1])
+    assert (state.chapter, state.quiz, state.notation) == (4, True, "wb")
 
 
 def test_restarting_a_chapter_puts_it_back_as_it_began():
