@@ -44,14 +44,15 @@ def _read(state, action, filename):
 
 def load_lesson_file(state, data: bytes, filename: str = "lesson.yaml") -> bool:
     """A teacher's lesson (lesson.py's format), started at its first chapter."""
-    def read():
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError("A lesson file must be UTF-8 text.") from None
-        return lesson.load_lesson(text, filename)
-    chosen = _read(state, read, filename)
-    if chosen is None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        state.say("error", f"{filename}: a lesson file must be UTF-8 text. Nothing was changed.")
+        return False
+    try:
+        chosen = lesson.load_lesson(text, filename)
+    except ValueError as error:  # its message names the file, the chapter and the field
+        state.say("error", f"{error} Nothing was changed.")
         return False
     state.param.update(lesson=chosen, lesson_name="", chapter=1)
     state.say("success", f"{filename}: the lesson {chosen.title!r}, {len(chosen.chapters)} "

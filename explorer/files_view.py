@@ -48,7 +48,8 @@ class FilesView(Viewer):
             f"{'-'.join(map(str, sizes))} network) or data (.csv: {sizes[0]} input columns, "
             f"then {sizes[-1]} target column{'s' if sizes[-1] > 1 else ''}"
             + (" or one class label 0–" + str(sizes[-1] - 1) if sizes[-1] > 1 else "")
-            + f", header optional). Files up to {MAX_UPLOAD_BYTES // 2**20} MB.</small>")
+            + ", header optional) or a lesson (.yaml: README, \"Writing a lesson\"). "
+            f"Files up to {MAX_UPLOAD_BYTES // 2**20} MB.</small>")
 
     def _on_upload(self, *events):
         data, filename = self.upload.value, self.upload.filename

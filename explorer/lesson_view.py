@@ -62,16 +62,20 @@ class LessonView(Viewer):
                                       margin=(4, 4))
         self.restart = pn.widgets.Button(label="Restart chapter", width=140, margin=(4, 4),
                                          description="Put the chapter back as it began")
+        self.end = pn.widgets.Button(label="End lesson", width=100, margin=(4, 4),
+                                     description="Leave the lesson; the network stays as it is")
         # On a projector the text would push the graph off the screen: it shows when asked.
         self.show_text = pn.widgets.Toggle(name="Chapter text", width=112, margin=(4, 4),
                                            visible=False)
         self.text = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
         self._layout[:] = [pn.Row(self.heading, self.chapters, self.previous, self.next,
-                                  self.restart, self.show_text, sizing_mode="stretch_width"),
+                                  self.restart, self.show_text, self.end,
+                                  sizing_mode="stretch_width"),
                            self.text]
         on_click(self.previous, lambda: self._go(self.state.chapter - 1))
         on_click(self.next, lambda: self._go(self.state.chapter + 1))
         on_click(self.restart, self.restart_chapter)
+        on_click(self.end, self.end_lesson)
         on_change(self.chapters, lambda value: value and self._go(value))
         on_change(self.show_text, lambda value: self._resize())
         self.state.param.watch(self._resize, "present")
@@ -112,6 +116,9 @@ class LessonView(Viewer):
     @entry
     def restart_chapter(self):
         self._open()
+
+    def end_lesson(self):
+        self.state.param.update(lesson=None, lesson_name="", chapter=1)
 
     def _open(self, *events):
         """The chapter as it begins: its preset, settings and step; its part outlined."""

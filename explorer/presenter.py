@@ -5,7 +5,7 @@ draws the text half as large again (status line, legend, node labels,
 equation), the nodes larger, and collapses the sidebar so the graph takes the
 width.  Everything needed to step (the buttons, the status line, the graph and
 the equation) still fits 1024×768 without scrolling, for every preset up to the
-3-5-3 debug net (tests/browser/test_presenter.py measures it).  The views read
+3-5-3 debug net (tests/browser/test_teaching.py measures it).  The views read
 their sizes from ``sizes(state.present)`` and follow ``present``.  No Panel here.
 """
 from __future__ import annotations

@@ -41,8 +41,8 @@ class StatusLine(Viewer):
         size = sizes(self.state.present)
         # On a projector the line under it (the engine's description) gives way to the
         # equation, which says the same with its numbers.
-        self.html.param.update(height=size.status_height,
-                               styles={"font-size": f"{size.status_px}px"},
+        self.html.param.update(height=size.status_height,  # (a lesson's outline stays)
+                               styles={**self.html.styles, "font-size": f"{size.status_px}px"},
                                stylesheets=[] if size.status_detail else [_NO_DETAIL])
 
     def __panel__(self):
@@ -68,8 +68,9 @@ class EquationView(Viewer):
     def _resize(self, *events):
         size = sizes(self.state.present)
         s = self.state
-        height = (size.equation_height - (size.quiz_height if s.quiz else 0)
-                  - (size.lesson_height if s.lesson is not None else 0))
+        # With both, the projector's page scrolls rather than shrink the equation to nothing.
+        height = max(size.equation_height - (size.quiz_height if s.quiz else 0)
+                     - (size.lesson_height if s.lesson is not None else 0), 150)
         self.latex.param.update(height=height, fit=size.equation_fit,
                                 styles={"font-size": f"{size.equation_px}px", "overflow": "auto"})
 

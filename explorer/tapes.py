@@ -28,13 +28,18 @@ from .graph import same_values
 MAX_TAPE_STEPS = 60
 
 
+# The entries of a frame that are sets of columns, sent column by column (the page merges
+# them: js/player.js ``merge``); every other entry (a question, the band...) is sent whole.
+COLUMNS = ("nodes", "edges")
+
+
 def changes(before: dict, after: dict) -> dict:
     """The entries of frame ``after`` that differ from ``before`` (column by column
-    for the nested dicts of columns)."""
+    for the sets of columns)."""
     out = {}
     for key, value in after.items():
         old = before.get(key)
-        if isinstance(value, dict):
+        if key in COLUMNS:
             inner = {k: v for k, v in value.items() if not same_values(old.get(k) if old else None, v)}
             if inner:
                 out[key] = inner

@@ -113,12 +113,15 @@ export function render({ model, view }) {
     }
     return t.frames[n]
   }
-  function merge(f, changes) {
+  function merge(f, changes) {  // sets of columns go column by column (tapes.py COLUMNS)
     for (const [key, value] of Object.entries(changes)) {
       if (key === "nodes" || key === "edges") { Object.assign(f[key], value) } else { f[key] = value }
     }
   }
   const same = (a, b) => a === b || JSON.stringify(a) === JSON.stringify(b)
+  // The band over the layer a step works on: [x0, x1], or none.
+  const showBand = (band) => change("step_band", band == null ? { x0: [], x1: [] }
+    : { x0: [band[0]], x1: [band[1]] })
 
   // Put a frame into the page: the graph at once (what differs from the frame shown, or
   // everything with `whole`), the texts once the graph has been painted.
@@ -133,10 +136,7 @@ export function render({ model, view }) {
     }
     if (whole || frame.dmax !== was.dmax) { change("delta_scale", { low: -frame.dmax, high: frame.dmax }) }
     if (whole || frame.vmax !== was.vmax) { change("edge_scale", { low: -frame.vmax, high: frame.vmax }) }
-    if (whole || !same(frame.band, was.band)) {
-      change("step_band", frame.band == null ? { x0: [], x1: [] }
-        : { x0: [frame.band[0]], x1: [frame.band[1]] })
-    }
+    if (whole || !same(frame.band, was.band)) { showBand(frame.band) }
     const texts = {}
     for (const key of TEXTS) { if (whole || frame[key] !== was[key]) { texts[key] = frame[key] } }
     shown = frame
@@ -206,8 +206,8 @@ export function render({ model, view }) {
     if (model.disabled || tape == null) { return }
     if (asking != null) { return }  // a question waits for its answer: Reveal moves on
     const after = tapes.get(tape.id + 1)
-    if (k < tape.steps.length) { ask_first(tape, k + 1, () => { k += 1; moved() }) }
-    else if (after != null && after.steps.length) { ask_first(after, 1, () => onto(after, 1)) }
+    if (k < tape.steps.length) { askFirst(tape, k + 1, () => { k += 1; moved() }) }
+    else if (after != null && after.steps.length) { askFirst(after, 1, () => onto(after, 1)) }
     // the server says why the step is refused (a tape ends before a refused step; the
     // tape after then starts with it, and has no steps)
     else if (tape.error || (after != null && after.error)) { ask("step") }
@@ -236,14 +236,13 @@ export function render({ model, view }) {
   // until the box says "reveal".  A step answered once is shown at once afterwards.
   let asking = null           // {go, key}: the move that waits for the answer
   const answered = new Set()  // "iteration,position" of the steps asked and revealed
-  function ask_first(t, n, go) {
+  function askFirst(t, n, go) {
     const frame = frameAt(t, n)
     const key = String(t.steps[n - 1].at)
     if (!model.quiz || frame.quiz == null || answered.has(key)) { go(); return }
     asking = { go, key }
     if (model.playing) { model.playing = false }  // Play stops at each question
-    change("step_band", frame.band == null ? { x0: [], x1: [] }
-      : { x0: [frame.band[0]], x1: [frame.band[1]] })
+    showBand(frame.band)
     announceQuiz({ ask: frame.quiz, key, iteration: t.steps[n - 1].at[0] })
   }
   function reveal() {
@@ -256,10 +255,7 @@ export function render({ model, view }) {
   function withdraw() {  // the question is dropped, the page stays where it was
     if (asking == null) { return }
     asking = null
-    if (shown != null) {
-      change("step_band", shown.band == null ? { x0: [], x1: [] }
-        : { x0: [shown.band[0]], x1: [shown.band[1]] })
-    }
+    if (shown != null) { showBand(shown.band) }
     announceQuiz({ withdraw: true })
   }
   const announceQuiz = (detail) => document.dispatchEvent(new CustomEvent(QUIZ_EVENT, { detail }))

@@ -57,7 +57,7 @@ export function render({ model, view }) {
     if (question.kind === "number") {
       const input = document.createElement("input")
       input.type = "number"
-      input.step = "0.01"
+      input.step = "any"  // an estimate such as 0.593 is as good as 0.59
       input.placeholder = "your estimate"
       input.setAttribute("aria-label", "Your estimate")
       input.addEventListener("input", () => {
@@ -106,6 +106,7 @@ export function render({ model, view }) {
   function withdraw() {
     question = null
     clearAnswers()
+    result.textContent = ""
     prompt.textContent = idle
     box.classList.remove("asking")
   }

@@ -232,6 +232,11 @@ def test_next_previous_and_restart_chapter(page, explorer_server):
     expect_shows(page, stepper("xnor", NOTES.chapters[4].steps + 2))
     click(page, "Restart chapter")
     expect_chapter(page, 5)
+    # End lesson leaves the network as it is, and the link has no lesson.
+    click(page, "End lesson")
+    page.wait_for_function("() => !location.search.includes('lesson=')")
+    expect(page.get_by_role("button", name="Next chapter")).to_have_count(0)
+    expect_shows(page, stepper("xnor", NOTES.chapters[4].steps))
 
 
 MALFORMED = b"""title: Mine
@@ -256,7 +261,7 @@ def test_a_malformed_lesson_file_is_refused_naming_the_chapter_and_field(page, e
     message.wait_for(timeout=15000)
     text = message.inner_text()
     assert 'Chapter 2 ("Second")' in text and '"preset"' in text and "andd" in text, text
-    assert "Nothing was changed" in text, text
+    assert "Nothing was changed" in text and text.count("mine.yaml") == 1, text
     expect_chapter(page, 3)  # the lesson and its chapter stay
 
 
