@@ -322,7 +322,7 @@ def _advance(state: ExplorerState, chapter: Chapter) -> None:
 # ---- reading a file ----------------------------------------------------------------------
 def _short(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _quoted(value) -> str:
@@ -468,37 +468,46 @@ def _check_chapter(chapter: Chapter) -> None:
 
 
 def load_lesson(text: str, source: str = "lesson file") -> Lesson:
-    """Parse and check a lesson file; a ValueError says what is wrong and where."""
+    """Parse and check a lesson file; a ValueError says what is wrong and where, as one
+    sentence that names ``source`` once, at its start ("mine.yaml: Chapter 2 (...), field
+    "preset": ...."), to be shown as it is."""
+    try:
+        return _load(text)
+    except ValueError as error:
+        raise ValueError(_sentence(f"{source}: {error}")) from None
+
+
+def _sentence(text: str) -> str:
+    text = text.rstrip()
+    return text if text.endswith(".") else text + "."
+
+
+def _load(text: str) -> Lesson:
     if not isinstance(text, str):
-        raise ValueError(f"{source}: expected the text of a YAML file; got {_kind(text)}")
+        raise ValueError(f"expected the text of a YAML file; got {_kind(text)}")
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
-        raise ValueError(f"{source}: {size:,} bytes is too big; a lesson file may be at "
-                         f"most {MAX_BYTES // 1000} kB")
+        raise ValueError(f"{size:,} bytes is too big; a lesson file may be at most "
+                         f"{MAX_BYTES // 1000} kB")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ValueError(f"{source}: not YAML: {' '.join(str(error).split())}") from None
+        raise ValueError(f"not YAML: {' '.join(str(error).split())}") from None
     except RecursionError:
-        raise ValueError(f"{source}: not YAML this program reads: nested too deeply") from None
+        raise ValueError("not YAML this program reads: nested too deeply") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{source}: expected a mapping with title: and chapters:; got "
-                         f"{_kind(data)}")
+        raise ValueError(f"expected a mapping with title: and chapters:; got {_kind(data)}")
     unknown = [str(k) for k in data if k not in ("title", "chapters")]
     if unknown:
-        raise ValueError(f"{source}: unknown field(s) {', '.join(map(_quoted, unknown))}; a "
-                         f"lesson has title: and chapters:")
-    try:
-        title = _string(data.get("title"), "title")
-    except ValueError as error:
-        raise ValueError(f"{source}: {error}") from None
+        raise ValueError(f"unknown field(s) {', '.join(map(_quoted, unknown))}; a lesson has "
+                         f"title: and chapters:")
+    title = _string(data.get("title"), "title")
     chapters = data.get("chapters")
     if not isinstance(chapters, list) or not chapters:
-        raise ValueError(f"{source}: expected chapters: as a list of at least one chapter; "
-                         f"got {_kind(chapters)}")
+        raise ValueError(f"expected chapters: as a list of at least one chapter; got "
+                         f"{_kind(chapters)}")
     if len(chapters) > MAX_CHAPTERS:
-        raise ValueError(f"{source}: {len(chapters)} chapters; a lesson may have at most "
-                         f"{MAX_CHAPTERS}")
+        raise ValueError(f"{len(chapters)} chapters; a lesson may have at most {MAX_CHAPTERS}")
     out = []
     for n, raw in enumerate(chapters, start=1):
         named = raw.get("title") if isinstance(raw, dict) else None
@@ -508,7 +517,7 @@ def load_lesson(text: str, source: str = "lesson file") -> Lesson:
             chapter = _chapter(raw)
             _check_chapter(chapter)
         except _FieldError as error:
-            raise ValueError(f"{source}: {where}{error.where}: {error}") from None
+            raise ValueError(f"{where}{error.where}: {error}") from None
         out.append(chapter)
     return Lesson(title=title, chapters=tuple(out))
 

@@ -354,6 +354,7 @@ def test_a_malformed_chapter_is_refused_naming_the_chapter_and_field(change, fie
         load_lesson(dumped(a_lesson(**change)), "gates.yaml")
     message = str(caught.value)
     assert message.startswith("gates.yaml: Chapter 2 (")
+    assert_one_sentence(message, "gates.yaml")
     if "title" not in change:
         assert CHAPTER_2 in message
     assert f'field "{field}"' in message
@@ -381,18 +382,36 @@ def test_a_layer_that_the_settings_add_is_one_placeholders_may_use():
     ("title: T\nchapters: " + "[" * 5000 + "]" * 5000, "YAML"),
 ])
 def test_a_malformed_file_is_refused(text, says):
-    with pytest.raises(ValueError, match=re.escape(says)):
+    with pytest.raises(ValueError, match=re.escape(says)) as caught:
         load_lesson(text)
+    assert_one_sentence(str(caught.value), "lesson file")
+    with pytest.raises(ValueError) as caught:
+        load_lesson(text, "mine.yaml")
+    assert_one_sentence(str(caught.value), "mine.yaml")
+
+
+def assert_one_sentence(message, source):
+    """files.py shows load_lesson's message as it is: the file named once, a full stop."""
+    assert message.startswith(f"{source}: "), message
+    assert not message[len(source) + 2:].startswith(source), message
+    assert message.count(f"{source}:") == 1, message
+    assert message.endswith("."), message
+    assert not message.endswith(".."), message
 
 
 def test_too_many_chapters_or_bytes_are_refused():
     many = {"title": "T", "chapters": [{"title": f"c{k}", "preset": "and", "text": "x",
                                          "try": "y"} for k in range(51)]}
-    with pytest.raises(ValueError, match="51 chapters; a lesson may have at most 50"):
+    with pytest.raises(ValueError, match="51 chapters; a lesson may have at most 50") as caught:
         load_lesson(dumped(many))
+    assert_one_sentence(str(caught.value), "lesson file")
     huge = dumped(a_lesson(text="x " * 110_000))
-    with pytest.raises(ValueError, match="too big; a lesson file may be at most 200 kB"):
-        load_lesson(huge)
+    with pytest.raises(ValueError, match="too big; a lesson file may be at most 200 kB") as caught:
+        load_lesson(huge, "big.yaml")
+    assert_one_sentence(str(caught.value), "big.yaml")
+    with pytest.raises(ValueError) as caught:
+        load_lesson(b"title: T", "bytes.yaml")
+    assert_one_sentence(str(caught.value), "bytes.yaml")
 
 
 # ---- the file's text is never markup --------------------------------------------------------
