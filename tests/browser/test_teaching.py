@@ -147,33 +147,55 @@ def answer_first(page, q):
     return 0
 
 
-def test_predict_first_hides_the_step_until_reveal_and_keeps_the_score(page, explorer_server):
-    open_app(page, explorer_server, "preset=xnor&quiz=1")
-    engine = stepper("xnor", 0)
-    expected_right = 0
-    for n in range(1, 3):  # the two forward steps
-        before = stepper("xnor", n - 1)
-        click(page, "Next step")
-        expect(page.locator(".quiz.asking")).to_be_visible()
-        # Until Reveal the page shows the point before the step: the new layer is NaN.
-        expect_shows(page, before)
-        assert all(math.isnan(v) for v in column_of(page, "a", n + 1))
+@pytest.mark.parametrize("preset", ["xnor", "debug"])
+def test_predict_first_hides_the_step_until_reveal_and_keeps_the_score(page, explorer_server,
+                                                                       preset):
+    open_app(page, explorer_server, f"preset={preset}&quiz=1")
+    engine = stepper(preset, 0)
+    right = asked_count = this = seen = 0
+    iteration = 1
+    # A whole iteration and the next one's first steps: every kind of question, each
+    # answered with its first choice (or its own number) and marked as quiz.check marks it.
+    for n in range(1, engine.steps_per_iteration + 3):
+        before = engine.fork()
         engine.step()
         q = quiz.question(engine, 0)
-        assert q is not None, f"step {n} has no question"
+        click(page, "Next step")
+        if q is None:  # no question for this step: shown at once
+            expect_shows(page, engine)
+            continue
+        expect(page.locator(".quiz.asking")).to_be_visible()
+        # Until Reveal the page shows the point before the step.
+        expect_shows(page, before)
         assert asked(page) == re.sub(r"<[^>]+>", "", q["text"])
         given = answer_first(page, q)
         click(page, "Reveal")
         expect(page.locator(".quiz.asking")).to_have_count(0)
         expect_shows(page, engine)
-        right = quiz.check(q, given)
-        expected_right += right
-        expect(page.locator(".quiz-result")).to_contain_text("Right" if right else "Not this time")
+        ok = quiz.check(q, given)
+        right, asked_count = right + ok, asked_count + 1
+        if engine.iteration != iteration:  # this iteration's count starts again
+            iteration, this, seen = engine.iteration, 0, 0
+        this, seen = this + ok, seen + 1
+        expect(page.locator(".quiz-result")).to_contain_text("Right" if ok else "Not this time")
         expect(page.locator(".quiz-score")).to_have_text(
-            f"Score: {expected_right}/{n} this iteration · {expected_right}/{n} in all")
+            f"Score: {this}/{seen} this iteration · {right}/{asked_count} in all")
+    assert asked_count >= 5
+
+
+def test_until_reveal_the_new_layer_is_nan_and_previous_still_works(page, explorer_server):
+    open_app(page, explorer_server, "preset=xnor&quiz=1")
+    click(page, "Next step")
+    expect(page.locator(".quiz.asking")).to_be_visible()
+    assert all(math.isnan(v) for v in column_of(page, "a", 2))
+    q = quiz.question(stepper("xnor", 1), 0)
+    answer_first(page, q)
+    click(page, "Reveal")
+    engine = stepper("xnor", 1)
+    expect_shows(page, engine)
     # Previous still works, and a step answered once is shown at once.
     click(page, "Previous step")
-    expect_shows(page, stepper("xnor", 1))
+    expect_shows(page, stepper("xnor", 0))
     click(page, "Next step")
     expect_shows(page, engine)
     assert asked(page) == ""
