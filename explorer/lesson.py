@@ -35,9 +35,16 @@ for the numbers on the page, for the example shown:
 
 written to 3 significant digits ("?" while not computed yet); ``{{`` and ``}}``
 are literal braces.  A blank line starts a new paragraph (in a ``|`` block; ``>``
-folds lines into one).  A chapter takes at most MAX_STEPS iterations and steps.  A placeholder that names no quantity of the chapter's network
-is an error when the file is loaded, as is anything else malformed: ``load_lesson``
-raises a ValueError naming the chapter, its title and the field.
+folds lines into one).
+
+A chapter takes at most MAX_STEPS iterations and steps, and no more work than
+CHAPTER_SECONDS' worth (the same count of iterations costs more on a bigger network
+or more examples: 1250 iterations of the 2-2-1 net, 12 of the 64-25-10 digits net on
+1,438 examples, 1 of it in per-example mode); a whole file no more than
+LESSON_SECONDS' worth, as every chapter is opened when the file loads.  Longer runs
+are the class's to start with Train.  A placeholder that names no quantity of the
+chapter's network is an error when the file is loaded, as is anything else malformed:
+``load_lesson`` raises a ValueError naming the chapter, its title and the field.
 """
 from __future__ import annotations
 
@@ -53,6 +60,7 @@ import yaml
 
 from engine import assets, presets
 
+from . import budget
 from .literal import literal
 from .notation import convert
 from .state import ExplorerState, format_hidden_layers, parse_hidden_layers
@@ -60,6 +68,23 @@ from .state import ExplorerState, format_hidden_layers, parse_hidden_layers
 MAX_BYTES = 200_000
 MAX_CHAPTERS = 50
 MAX_STEPS = 10_000       # steps or iterations a chapter may take (each checked at load)
+
+# The work a chapter may do when it opens, and a whole file when it loads (every chapter
+# is opened then, on the server's thread).  The work is estimated in seconds by ``_cost``
+# from what the engine took on the development machine (2 cores) with both cores
+# already busy, as on a class's server whose training workers take every core: a batch
+# iteration 400 µs plus 15 ns per weight per example (numpy's threads contend: the
+# digits' iteration, 1 ms on an idle machine, took 3 to 60 ms); in per-example mode
+# 300 µs plus 20 ns per weight for each example; a single step 40 µs plus its share of
+# an iteration.  Weights × examples alone would not do: 10,000 iterations of the 2-2-1
+# net take 2 s, nearly all of it the iteration's own cost.  At the limit a chapter
+# opened in 0.1-0.3 s on the idle machine and 0.3-0.9 s on the busy one
+# (scripts in the commit message); the notes lesson estimates 0.45 s in all.
+CHAPTER_SECONDS = 0.5
+LESSON_SECONDS = 3.0
+_ITERATION_S, _WEIGHT_EXAMPLE_S = 400e-6, 15e-9             # batch mode
+_EXAMPLE_S, _EXAMPLE_WEIGHT_S = 300e-6, 20e-9               # per-example mode
+_STEP_S = 40e-6
 
 # The settings a chapter may list.  Those it does not list go back to the preset's
 # values, and those in VIEW (what the page shows; no rebuild) to ExplorerState's defaults;
@@ -442,9 +467,49 @@ class _FieldError(ValueError):
         return f", field{'s' if len(names) > 1 else ''} " + ", ".join(f'"{n}"' for n in names)
 
 
-def _check_chapter(chapter: Chapter) -> None:
+def _cost(state: ExplorerState) -> tuple[float, float]:
+    """The estimated seconds of one iteration and of one step of ``state``'s stepper."""
+    s = state.stepper
+    w, m = budget.weights(s.network.sizes), s.m
+    if s.mode == "per_example":
+        iteration = m * (_EXAMPLE_S + _EXAMPLE_WEIGHT_S * w)
+    else:
+        iteration = _ITERATION_S + _WEIGHT_EXAMPLE_S * m * w
+    return iteration, _STEP_S + iteration / s.steps_per_iteration
+
+
+def _check_work(state: ExplorerState, chapter: Chapter, left: float) -> float:
+    """The chapter's estimated seconds; a _FieldError if more than CHAPTER_SECONDS or than
+    the ``left`` of the file's LESSON_SECONDS."""
+    iteration, step = _cost(state)
+    allowed = min(CHAPTER_SECONDS, left)
+    whole = allowed == CHAPTER_SECONDS
+    s = state.stepper
+    net = (f"this {'-'.join(map(str, s.network.sizes))} network on {s.m:,} "
+           f"example{'s' if s.m != 1 else ''}"
+           + (" in per-example mode" if s.mode == "per_example" else ""))
+    limit = ("more than a chapter may run when it opens" if whole else
+             "more than is left of what a lesson file may run when it loads, after the "
+             "chapters before this one")
+    advice = "use fewer, or let the class press Train"
+    n, k = chapter.iterations, chapter.steps
+    if n * iteration > allowed:
+        most = math.floor(allowed / iteration + 1e-9)
+        raise _FieldError("iterations", f"{n:,} iteration{'s' if n != 1 else ''} of {net} "
+                                        f"is {limit} (at most {most:,}); {advice}")
+    if n * iteration + k * step > allowed:
+        most = math.floor((allowed - n * iteration) / step + 1e-9)
+        after = f" after {n:,} iteration{'s' if n != 1 else ''}" if n else ""
+        raise _FieldError("steps", f"{k:,} step{'s' if k != 1 else ''} of {net}{after} "
+                                   f"is {limit} (at most {most:,}); {advice}")
+    return n * iteration + k * step
+
+
+def _check_chapter(chapter: Chapter, left: float = LESSON_SECONDS) -> float:
     """Open the chapter on a throwaway state: the engine judges the settings together
-    (λ ≥ 0, the budget, ...), and the placeholders are checked against its network."""
+    (λ ≥ 0, the budget, ...), the work it asks for is bounded (``left``: what the file
+    has left of LESSON_SECONDS), and the placeholders are checked against its network.
+    Its estimated seconds."""
     texts = {}
     for name, text in (("text", chapter.text), ("try", chapter.try_)):
         try:
@@ -452,12 +517,15 @@ def _check_chapter(chapter: Chapter) -> None:
         except ValueError as error:
             raise _FieldError(name, str(error)) from None
     state = ExplorerState()
-    for stage, name in ((_settle, "settings"),
-                        (_advance, "iterations" if chapter.iterations else "steps")):
-        try:
-            stage(state, chapter)
-        except ValueError as error:
-            raise _FieldError(name, str(error)) from None
+    try:
+        _settle(state, chapter)
+    except ValueError as error:
+        raise _FieldError("settings", str(error)) from None
+    seconds = _check_work(state, chapter, left)
+    try:
+        _advance(state, chapter)
+    except ValueError as error:
+        raise _FieldError("iterations" if chapter.iterations else "steps", str(error)) from None
     for name, pieces in texts.items():
         for piece in pieces:
             if not isinstance(piece, str):
@@ -465,6 +533,7 @@ def _check_chapter(chapter: Chapter) -> None:
                     _check_indices(piece, state.network.sizes)
                 except ValueError as error:
                     raise _FieldError(name, str(error)) from None
+    return seconds
 
 
 def load_lesson(text: str, source: str = "lesson file") -> Lesson:
@@ -508,14 +577,14 @@ def _load(text: str) -> Lesson:
                          f"{_kind(chapters)}")
     if len(chapters) > MAX_CHAPTERS:
         raise ValueError(f"{len(chapters)} chapters; a lesson may have at most {MAX_CHAPTERS}")
-    out = []
+    out, left = [], LESSON_SECONDS
     for n, raw in enumerate(chapters, start=1):
         named = raw.get("title") if isinstance(raw, dict) else None
         where = (f'Chapter {n} ("{_short(named)}")' if isinstance(named, str) and named.strip()
                  else f"Chapter {n} (no title)")
         try:
             chapter = _chapter(raw)
-            _check_chapter(chapter)
+            left -= _check_chapter(chapter, left)
         except _FieldError as error:
             raise ValueError(f"{where}{error.where}: {error}") from None
         out.append(chapter)

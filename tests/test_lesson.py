@@ -488,3 +488,96 @@ def test_chapter_html_follows_the_states_notation():
     assert page.endswith("δ<sup>[2]</sup></p>")
     state.notation = "theta"
     assert "a<sub>1</sub><sup>(2)</sup>" in html.unescape(chapter_html(chapter, state))
+
+
+# ---- the work a lesson may ask for ----------------------------------------------------------
+def one_chapter(**fields):
+    chapter = {"title": "Digits", "preset": "digits", "text": "J = {J}", "try": "Train."}
+    chapter.update(fields)
+    return {"title": "Big", "chapters": [chapter]}
+
+
+@pytest.fixture
+def iterations_run(monkeypatch):
+    """How many iterations and steps the engine took (a refusal must come before any)."""
+    from engine.stepper import Stepper
+    counts = {"iterations": 0, "steps": 0}
+    run_iteration, step = Stepper.run_iteration, Stepper.step
+
+    def counted_iteration(self, *args, **kwargs):
+        counts["iterations"] += 1
+        return run_iteration(self, *args, **kwargs)
+
+    def counted_step(self, *args, **kwargs):
+        counts["steps"] += 1
+        return step(self, *args, **kwargs)
+    monkeypatch.setattr(Stepper, "run_iteration", counted_iteration)
+    monkeypatch.setattr(Stepper, "step", counted_step)
+    return counts
+
+
+@pytest.mark.parametrize("fields, field, says", [
+    ({"iterations": 200}, "iterations",
+     "200 iterations of this 64-25-10 network on 1,438 examples is more than a chapter may "
+     "run when it opens (at most 12); use fewer, or let the class press Train."),
+    ({"preset": "digits_softmax", "iterations": 10_000}, "iterations",
+     "10,000 iterations of this 64-25-10 network on 1,438 examples is more than"),
+    ({"preset": "xor", "iterations": 10_000}, "iterations",
+     "10,000 iterations of this 2-2-1 network on 4 examples is more than a chapter may run "
+     "when it opens (at most 1,248)"),
+    ({"settings": {"mode": "per_example"}, "iterations": 2}, "iterations",
+     "2 iterations of this 64-25-10 network on 1,438 examples in per-example mode is more "
+     "than a chapter may run when it opens (at most 1)"),
+    ({"iterations": 10, "steps": 100}, "steps",
+     "100 steps of this 64-25-10 network on 1,438 examples after 10 iterations is more than "
+     "a chapter may run when it opens (at most 19)"),
+    ({"steps": 10_000}, "steps", "10,000 steps of this 64-25-10 network on 1,438 examples is "
+                                 "more than a chapter may run when it opens (at most 108)"),
+    ({"preset": "circle", "settings": {"hidden_layers": "200, 200"}, "iterations": 6},
+     "iterations", "6 iterations of this 2-200-200-1 network on 160 examples is more than"),
+])
+def test_a_chapter_may_not_run_more_than_opens_in_well_under_a_second(fields, field, says,
+                                                                      iterations_run):
+    with pytest.raises(ValueError) as caught:
+        load_lesson(dumped(one_chapter(**fields)), "big.yaml")
+    message = str(caught.value)
+    assert message.startswith(f'big.yaml: Chapter 1 ("Digits"), field "{field}": {says}')
+    assert message.endswith("; use fewer, or let the class press Train.")
+    assert iterations_run == {"iterations": 0, "steps": 0}  # refused before running any
+
+
+def test_a_chapter_at_the_limit_loads():
+    load_lesson(dumped(one_chapter(iterations=12)))
+    load_lesson(dumped(one_chapter(preset="xor", iterations=1248)))
+    load_lesson(dumped(one_chapter(iterations=10, steps=19)))
+
+
+def test_a_whole_lesson_may_not_run_more_than_a_few_seconds(iterations_run):
+    """Seven chapters each within the limit: the file, which opens them all, is not."""
+    chapter = {"title": "Circle", "preset": "circle", "iterations": 1000, "text": "J = {J}",
+               "try": "Train."}
+    many = {"title": "T", "chapters": [dict(chapter, title=f"Circle {k}") for k in range(1, 8)]}
+    with pytest.raises(ValueError) as caught:
+        load_lesson(dumped(many), "long.yaml")
+    message = str(caught.value)
+    assert message.startswith('long.yaml: Chapter 7 ("Circle 7"), field "iterations": 1,000 '
+                              'iterations of this 2-4-1 network on 160 examples is more than '
+                              'is left of what a lesson file may run when it loads, after the '
+                              'chapters before this one (at most ')
+    assert message.endswith("; use fewer, or let the class press Train.")
+    assert iterations_run["iterations"] == 6 * 1000
+    load_lesson(dumped(dict(many, chapters=many["chapters"][:6])))
+
+
+def test_the_shipped_lessons_are_within_the_limits():
+    state = ExplorerState()
+    total = 0.0
+    for chapter in (*NOTES.chapters, *lesson.builtin("example").chapters):
+        lesson._settle(state, chapter)
+        iteration, step = lesson._cost(state)
+        seconds = chapter.iterations * iteration + chapter.steps * step
+        assert seconds <= lesson.CHAPTER_SECONDS, chapter.title
+        total += seconds
+    assert total <= lesson.LESSON_SECONDS
+    last = NOTES.chapters[-1]
+    assert (last.preset, last.iterations) == ("circle", 1000)
