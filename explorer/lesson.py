@@ -62,7 +62,7 @@ from engine import assets, presets
 
 from . import budget
 from .literal import literal
-from .notation import convert
+from .notation import convert, entry_symbol, sup
 from .state import ExplorerState, format_hidden_layers, parse_hidden_layers
 
 MAX_BYTES = 200_000
@@ -246,7 +246,6 @@ _SCRIPT = re.compile(r"""\^(?P<sup>\([^()]*\)|\[[^\[\]]*\]|[−-]?\w+)
                        | _(?:\((?P<group>[^()]*)\)|(?P<sub>\w+(?:,\w+)*))""", re.X)
 # In W, b the bias column is b: Θ^(l)_j,0 is b^[l]_j (notation.convert maps Θ to W only).
 _BIAS = re.compile(r"(Θ|Δ|D)\^\((\d+)\)_(\w+),0(?!\w)")
-_BIAS_NAME = {"Θ": "b", "Δ": "Δb", "D": "db"}
 
 
 def markup(text: str, notation: str = "theta") -> str:
@@ -254,7 +253,8 @@ def markup(text: str, notation: str = "theta") -> str:
     a<sub>1</sub><sup>(2)</sup> (a<sub>1</sub><sup>[1]</sup> in W, b).  The only markup
     made is <sub> and <sup>; every character goes through literal()."""
     if notation == "wb":
-        text = convert(_BIAS.sub(lambda m: f"{_BIAS_NAME[m[1]]}^[{m[2]}]_{m[3]}", text), "wb")
+        text = convert(_BIAS.sub(lambda m: f"{entry_symbol(m[1], 0, 'wb')}^{sup(m[2], 'wb')}"
+                                           f"_{m[3]}", text), "wb")
     pieces, last = [], 0
     for match in _SCRIPT.finditer(text):
         if match.start() > last:

@@ -51,6 +51,17 @@ def sup(l, notation: str) -> str:
     return f"[{l}]" if is_wb(notation) else f"({l})"
 
 
+_BIAS_PART = {"Θ": "b", "Δ": "Δb", "D": "db"}
+
+
+def entry_symbol(matrix: str, i: int, notation: str) -> str:
+    """The symbol of column i of the notes' Θ, Δ or D: itself in the notes; in W, b its
+    bias, b, Δb or db, for the bias column i = 0, and W, ΔW or dW for the others."""
+    if not is_wb(notation):
+        return matrix
+    return _BIAS_PART[matrix] if i == 0 else _MATRIX[matrix]
+
+
 def step_symbol(step, notation: str) -> str:
     """What an engine ``Step`` computes, in plain text: ``step.symbol`` ("z^(3), a^(3)") in the
     notes; "z^[2], a^[2]", "δ^[1]", "ΔW^[1], Δb^[1]", "J(W, b)"... in W, b."""

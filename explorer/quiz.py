@@ -41,6 +41,8 @@ import numpy as np
 
 from engine import Kind
 
+from . import notation as nt
+
 TOLERANCE = 0.05   # for the number questions: within ±0.05
 MAX_CHOICES = 4    # buttons for a "which unit / which weight" question
 
@@ -69,38 +71,40 @@ def _html(symbol: str, sub: str, l: int) -> str:
 class _Names:
     """How a question writes units, weights and layers, given the notes' l, j, i: in the
     notes a₁⁽²⁾ of layer 2 and Θ₁₂⁽¹⁾; in W, b (graph.unit_name, graph.edge_name) a₁^[1]
-    of layer 1, W₁₂^[1], and b₁^[1] for the bias weight Θ₁₀⁽¹⁾."""
+    of layer 1, W₁₂^[1], and b₁^[1] for the bias weight Θ₁₀⁽¹⁾ (notation.py's rules)."""
 
     def __init__(self, notation: str = "theta"):
-        self.wb = notation == "wb"
+        self.notation = notation
+        self.wb = nt.is_wb(notation)
 
     def layer(self, l: int) -> int:
         """The number of the notes' layer l of units: the input is layer 0 in W, b."""
-        return l - 1 if self.wb else l
+        return nt.unit_layer(l, self.notation)
 
     def sup_html(self, l: int) -> str:
-        return f"<sup>[{l - 1}]</sup>" if self.wb else f"<sup>({l})</sup>"
+        """The superscript of the notes' layer l of units: <sup>(2)</sup>, <sup>[1]</sup>."""
+        return f"<sup>{nt.sup(self.layer(l), self.notation)}</sup>"
 
     def unit(self, symbol: str, j: int, l: int, html: bool = False) -> str:
         """a_j^(l), z_j^(l) or δ_j^(l): a₁⁽²⁾ or a₁^[1]; with ``html`` for the question's text."""
         if html:
             return f"{symbol}<sub>{j}</sub>{self.sup_html(l)}"
         if self.wb:
-            return symbol + str(j).translate(_SUB) + f"^[{l - 1}]"
+            return symbol + str(j).translate(_SUB) + "^" + nt.sup(self.layer(l), self.notation)
         return _name(symbol, _sub(j), l)
 
     def weight(self, l: int, j: int, i: int, html: bool = False) -> str:
         """Θ_ji^(l): Θ₁₂⁽¹⁾, or W₁₂^[1], b₁^[1] (i = 0) in W, b."""
         if not self.wb:
             return (_html if html else _name)("Θ", _sub(j, i), l)
-        symbol, sub = ("b", _sub(j)) if i == 0 else ("W", _sub(j, i))
+        symbol, sub = nt.entry_symbol("Θ", i, self.notation), _sub(j) if i == 0 else _sub(j, i)
         if html:
-            return f"{symbol}<sub>{sub}</sub><sup>[{l}]</sup>"
-        return symbol + sub.translate(_SUB) + f"^[{l}]"
+            return f"{symbol}<sub>{sub}</sub><sup>{nt.sup(l, self.notation)}</sup>"
+        return symbol + sub.translate(_SUB) + "^" + nt.sup(l, self.notation)
 
     def gradient(self, i: int) -> str:
         """What moves Θ_ji^(l) in the update: D, or dW, db (i = 0) in W, b."""
-        return ("db" if i == 0 else "dW") if self.wb else "D"
+        return nt.entry_symbol("D", i, self.notation)
 
     def update_rule(self, i: int | None = None) -> str:
         """Θ := Θ − αD; in W, b the rule of W or b (i = 0), or both (i None)."""
