@@ -19,20 +19,37 @@ NOTATIONS = ("theta", "wb")
 # Per-unit quantities move down one layer (the input is layer 0); Θ, Δ and D keep l.
 _UNIT = {"a": "a", "z": "z", "δ": "δ"}
 _MATRIX = {"Θ": "W", "Δ": "ΔW", "D": "dW"}
-_SYMBOL = re.compile(r"(Θ|Δ|D|a|z|δ)\^\((\d+)\)")
+# A layer: digits, or a letter ("l", "L") maybe with a whole number added or taken away.
+_SYMBOL = re.compile(r"""(Θ|Δ|D|a|z|δ)\^\(
+                         (?: (?P<digits>\d+)
+                           | (?P<letter>[^\W\d_]\w*) (?:\s*(?P<sign>[+\-−])\s*(?P<add>\d+))? )
+                         \)""", re.X)
+
+
+def _layer(letter: str, add: int) -> str:
+    """The layer ``letter + add`` written out: "l", "l+1", "l−2"."""
+    return letter if add == 0 else f"{letter}{'+' if add > 0 else '−'}{abs(add)}"
 
 
 def convert(text: str, notation: str) -> str:
     """Plain text in the notes' notation, in ``notation``: "a^(2)_1 = g(Θ^(1) ...)" becomes
-    "a^[1]_1 = g(W^[1] ...)" in W, b; unchanged in "theta"."""
+    "a^[1]_1 = g(W^[1] ...)" in W, b; unchanged in "theta".  A layer may be a letter:
+    "Θ^(l)" is "W^[l]", "a^(l)" is "a^[l−1]", "δ^(l+1)" is "δ^[l]", "δ^(L)" is "δ^[L−1]"."""
     if notation != "wb":
         return text
 
     def one(match):
-        name, l = match.group(1), int(match.group(2))
+        name = match.group(1)
+        if match["digits"] is not None:
+            l = int(match["digits"])
+            if name in _UNIT:
+                return f"{_UNIT[name]}^[{l - 1}]"
+            return f"{_MATRIX[name]}^[{l}]"
+        letter, add = match["letter"], int(match["add"] or 0)
+        add = -add if match["sign"] in ("-", "−") else add
         if name in _UNIT:
-            return f"{_UNIT[name]}^[{l - 1}]"
-        return f"{_MATRIX[name]}^[{l}]"
+            return f"{_UNIT[name]}^[{_layer(letter, add - 1)}]"
+        return f"{_MATRIX[name]}^[{_layer(letter, add)}]"
     return _SYMBOL.sub(one, text)
 
 
