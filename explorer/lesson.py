@@ -13,6 +13,8 @@ A lesson is a YAML file (read with ``yaml.safe_load`` only: nothing in it runs):
         show: graph                        # optional: the part of the page that matters (SHOW)
         text: a^(2)_1 = {a(2)_1} ...       # required: the notes' plain notation
         try: Press Next step ...           # required: one thing to try
+        text_wb: a^[1]_1 = {a(2)_1} ...    # optional: the text for a student in W, b
+        try_wb: Press Next step ...        # optional: the "try" line in W, b
 
 Opening a chapter (``apply_chapter``) loads its preset afresh, applies its settings
 (every setting it does not list goes back to the preset's or the page's default, so
@@ -26,8 +28,18 @@ so a student in W, b with Predict first on keeps both from chapter to chapter.
 menu and the ``{example}`` placeholder count from 1.
 
 The text and the "try" line are written in the notes' plain notation (a^(2)_1,
-Θ^(1)_1,0, δ^(3), D^(1), λ, α; ``x^2`` and ``_(l+1)`` work too) with placeholders
-for the numbers on the page, for the example shown:
+Θ^(1)_1,0, δ^(3), D^(1), λ, α; ``x^2`` and ``_(l+1)`` work too; a name with two
+letters or more before its "_", such as no_g_prime, stays as written) with placeholders
+for the numbers on the page, for the example shown.  In the W, b notation they are
+converted symbol by symbol (notation.convert: a^(2)_1 is a^[1]_1, Θ^(l) is W^[l],
+Θ^(1)_1,0 is b^[1]_1), which is right for formulas but not for prose that depends on
+the notation: bias units (W, b has none), layer numbers ("layer 2" is layer 1), the
+shapes of Θ (5 × 4 where W^[1] is 5 × 3), h_Θ(x), J(Θ).  A chapter whose text says
+such things gives ``text_wb`` (and ``try_wb``), written for a student in W, b, shown
+instead in that notation (a^[1]_1, W^[1]_1,2, b^[1]_1, dW^[2], ΔW^[l], δ^[l], with
+the input as layer 0; a notes symbol in it is still converted).  Placeholders keep the
+notes' indices in every field: {a(2)_1} is a^[1]_1's value, {Theta(1)_1,0} is b^[1]_1's,
+{D(2)_1,3} is dW^[2]_1,3's.  The placeholders:
 
     {a(l)_j} {z(l)_j} {delta(l)_j} {y_k}   a unit's value (a(l)_0 is the bias unit, 1)
     {Theta(l)_j,i} {D(l)_j,i} {Delta(l)_j,i}   a matrix entry, i = 0 the bias column
@@ -78,8 +90,8 @@ MAX_STEPS = 10_000       # steps or iterations a chapter may take (each checked 
 # 300 µs plus 20 ns per weight for each example; a single step 40 µs plus its share of
 # an iteration.  Weights × examples alone would not do: 10,000 iterations of the 2-2-1
 # net take 2 s, nearly all of it the iteration's own cost.  At the limit a chapter
-# opened in 0.1-0.3 s on the idle machine and 0.3-0.9 s on the busy one
-# (scripts in the commit message); the notes lesson estimates 0.45 s in all.
+# opened in 0.1-0.3 s on the idle machine and 0.3-0.9 s on the busy one (the figures
+# are in the commit that set these); the notes lesson estimates 0.45 s in all.
 CHAPTER_SECONDS = 0.5
 LESSON_SECONDS = 3.0
 _ITERATION_S, _WEIGHT_EXAMPLE_S = 400e-6, 15e-9             # batch mode
@@ -101,8 +113,10 @@ SHOW = {"graph": None, "status": None, "buttons": None, "settings": None,
         "equation": "Equation", "train": "Train", "input plane": "Input plane & features",
         "matrices": "Matrices", "gradient check": "Gradient check"}
 
-_FIELDS = ("title", "preset", "settings", "iterations", "steps", "show", "text", "try")
+_FIELDS = ("title", "preset", "settings", "iterations", "steps", "show", "text", "try",
+           "text_wb", "try_wb")
 _REQUIRED = ("title", "preset", "text", "try")
+_TEXTS = ("text", "try", "text_wb", "try_wb")   # the fields with placeholders
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,6 +129,14 @@ class Chapter:
     show: str | None = None
     text: str
     try_: str
+    text_wb: str | None = None   # None: ``text`` converted (notation.convert)
+    try_wb: str | None = None
+
+    def texts(self, notation: str = "theta") -> tuple[str, str]:
+        """The text and the "try" line to show in ``notation``."""
+        if notation == "wb":
+            return self.text_wb or self.text, self.try_wb or self.try_
+        return self.text, self.try_
 
     @property
     def tab(self) -> str | None:
@@ -241,11 +263,13 @@ def filled(text: str, state: ExplorerState) -> str:
 
 
 # ---- notation as HTML -------------------------------------------------------------------
-# ^(l) ^[l] ^T ^2 ^−5 as superscripts, _1 _j,i _(l+1) as subscripts.
-_SCRIPT = re.compile(r"""\^(?P<sup>\([^()]*\)|\[[^\[\]]*\]|[−-]?\w+)
+# ^(l) ^[l] ^T ^2 ^−5 as superscripts, _1 _j,i _(l+1) as subscripts; a name such as
+# no_g_prime or notes_lambda (two letters or more before its "_") is left as it is.
+_SCRIPT = re.compile(r"""(?P<word>(?<!\w)[^\W\d_]{2,}_\w*)
+                       | \^(?P<sup>\([^()]*\)|\[[^\[\]]*\]|[−-]?\w+)
                        | _(?:\((?P<group>[^()]*)\)|(?P<sub>\w+(?:,\w+)*))""", re.X)
 # In W, b the bias column is b: Θ^(l)_j,0 is b^[l]_j (notation.convert maps Θ to W only).
-_BIAS = re.compile(r"(Θ|Δ|D)\^\((\d+)\)_(\w+),0(?!\w)")
+_BIAS = re.compile(r"(Θ|Δ|D)\^\((\d+|[^\W\d_]\w*(?:\s*[+\-−]\s*\d+)?)\)_(\w+),0(?!\w)")
 
 
 def markup(text: str, notation: str = "theta") -> str:
@@ -259,7 +283,9 @@ def markup(text: str, notation: str = "theta") -> str:
     for match in _SCRIPT.finditer(text):
         if match.start() > last:
             pieces.append(("", text[last:match.start()]))
-        if match["sup"] is not None:
+        if match["word"] is not None:
+            pieces.append(("", match["word"]))
+        elif match["sup"] is not None:
             pieces.append(("sup", match["sup"]))
         else:
             pieces.append(("sub", match["group"] if match["sub"] is None else match["sub"]))
@@ -283,8 +309,9 @@ def chapter_html(chapter: Chapter, state: ExplorerState) -> str:
     ``state``, in ``state.notation``.  Tags made: <p>, <b>, <sub>, <sup>; the file's
     own text is never markup (literal())."""
     n = state.notation
-    text = "".join(f"<p>{p}</p>" for p in _paragraphs(filled(chapter.text, state), n))
-    try_ = " ".join(_paragraphs(filled(chapter.try_, state), n))
+    text, try_ = chapter.texts(n)
+    text = "".join(f"<p>{p}</p>" for p in _paragraphs(filled(text, state), n))
+    try_ = " ".join(_paragraphs(filled(try_, state), n))
     return f"{text}<p><b>Try this:</b> {try_}</p>"
 
 
@@ -416,7 +443,10 @@ def _chapter(raw) -> Chapter:
         if name not in raw:
             fail(name, f"missing; every chapter needs {', '.join(_REQUIRED)}")
     values = {}
-    for name in ("title", "text", "try"):
+    for name in ("title", "text", "try", "text_wb", "try_wb"):
+        if name not in raw and name not in _REQUIRED:
+            values[name] = None
+            continue
         try:
             values[name] = _string(raw[name], name)
         except ValueError as error:
@@ -449,7 +479,8 @@ def _chapter(raw) -> Chapter:
                      f"{', '.join(SHOW)}")
     return Chapter(title=values["title"], preset=preset, settings=MappingProxyType(checked),
                    steps=counts["steps"], iterations=counts["iterations"], show=show,
-                   text=values["text"], try_=values["try"])
+                   text=values["text"], try_=values["try"], text_wb=values["text_wb"],
+                   try_wb=values["try_wb"])
 
 
 class _FieldError(ValueError):
@@ -511,7 +542,10 @@ def _check_chapter(chapter: Chapter, left: float = LESSON_SECONDS) -> float:
     has left of LESSON_SECONDS), and the placeholders are checked against its network.
     Its estimated seconds."""
     texts = {}
-    for name, text in (("text", chapter.text), ("try", chapter.try_)):
+    for name, text in zip(_TEXTS, (chapter.text, chapter.try_, chapter.text_wb,
+                                   chapter.try_wb)):
+        if text is None:
+            continue
         try:
             texts[name] = _pieces(text)
         except ValueError as error:

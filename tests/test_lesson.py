@@ -42,7 +42,8 @@ def plain(html_text: str) -> str:
 
 def rendered_values(chapter, state, names):
     """What the page writes for each placeholder, read back from chapter_html."""
-    probe = dataclasses.replace(chapter, text=" ; ".join(f"{{{n}}}" for n in names), try_="x")
+    probe = dataclasses.replace(chapter, text=" ; ".join(f"{{{n}}}" for n in names), try_="x",
+                                text_wb=None, try_wb=None)
     body = plain(chapter_html(probe, state)).split("Try this:")[0]
     return [part.strip() for part in body.split(";")]
 
@@ -105,15 +106,19 @@ def test_every_chapter_shows_the_engines_numbers_where_its_text_quotes_them(chap
     s = state.stepper
     assert state.preset == chapter.preset
     assert (s.iteration, s.position) == where_it_stops(chapter, s.steps_per_iteration)
-    names = sorted({n.strip() for n in PLACEHOLDER.findall(chapter.text + chapter.try_)})
+    texts = [chapter.text, chapter.try_, chapter.text_wb or "", chapter.try_wb or ""]
+    names = sorted({n.strip() for n in PLACEHOLDER.findall(" ".join(texts))})
     assert names, "every chapter quotes some number"
     for name, shown in zip(names, rendered_values(chapter, state, names), strict=True):
         assert shown != "?", f"{name} is not computed at this step"
         assert close_to_3_digits(shown_number(shown), expected_value(name, state)), \
             (name, shown, expected_value(name, state))
-    page = chapter_html(chapter, state)
-    assert "<b>Try this:</b>" in page
-    assert plain(page).count("?") == (chapter.text + chapter.try_).count("?")
+    for notation in ("theta", "wb"):
+        state.notation = notation
+        text, try_ = chapter.texts(notation)
+        page = chapter_html(chapter, state)
+        assert "<b>Try this:</b>" in page
+        assert plain(page).count("?") == (text + try_).count("?")
 
 
 def test_a_value_not_computed_yet_is_a_question_mark():
@@ -461,6 +466,12 @@ def test_literal_braces_and_paragraphs():
 
 # ---- notation ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, theta, wb", [
+    ("Θ^(l)_j,i", "Θ<sub>j,i</sub><sup>(l)</sup>", "W<sub>j,i</sub><sup>[l]</sup>"),
+    ("D^(l)_j,0", "D<sub>j,0</sub><sup>(l)</sup>", "db<sub>j</sub><sup>[l]</sup>"),
+    ("a^(l)_i", "a<sub>i</sub><sup>(l)</sup>", "a<sub>i</sub><sup>[l−1]</sup>"),
+    ("δ^(l+1)_j", "δ<sub>j</sub><sup>(l+1)</sup>", "δ<sub>j</sub><sup>[l]</sup>"),
+    ("the bug no_g_prime", "the bug no_g_prime", "the bug no_g_prime"),
+    ("notes_lambda (x_1)", "notes_lambda (x<sub>1</sub>)", "notes_lambda (x<sub>1</sub>)"),
     ("a^(2)_1", "a<sub>1</sub><sup>(2)</sup>", "a<sub>1</sub><sup>[1]</sup>"),
     ("Θ^(1)", "Θ<sup>(1)</sup>", "W<sup>[1]</sup>"),
     ("Θ^(2)_1,3", "Θ<sub>1,3</sub><sup>(2)</sup>", "W<sub>1,3</sub><sup>[2]</sup>"),
@@ -581,3 +592,102 @@ def test_the_shipped_lessons_are_within_the_limits():
     assert total <= lesson.LESSON_SECONDS
     last = NOTES.chapters[-1]
     assert (last.preset, last.iterations) == ("circle", 1000)
+
+
+
+# ---- the notes in W, b ---------------------------------------------------------------------
+ALL_CHAPTERS = [(name, k) for name in ("notes", "example")
+                for k in range(len(lesson.builtin(name).chapters))]
+
+
+def wb_page(name, k):
+    chapter = lesson.builtin(name).chapters[k]
+    state = ExplorerState()
+    apply_chapter(state, chapter)
+    state.notation = "wb"
+    return chapter, state, html.unescape(chapter_html(chapter, state))
+
+
+@pytest.mark.parametrize("name, k", ALL_CHAPTERS)
+def test_every_shipped_chapter_reads_right_in_wb(name, k):
+    """No Θ, no bias unit a_0, no (l) superscript; bias units only where W, b is said to
+    have none; the shapes, layer numbers and L those of W, b for this chapter's network."""
+    chapter, state, page = wb_page(name, k)
+    sizes = state.network.sizes
+    text = plain(page)
+    assert "Θ" not in page
+    assert "a₀" not in page and "a<sub>0</sub>" not in page
+    assert "<sup>(" not in page and "^(" not in text
+    for sentence in re.split(r"(?<=[.:;])\s", text):
+        if "bias unit" in sentence:
+            assert "no bias unit" in sentence, sentence
+    weights = {(n, n_before) for n_before, n in zip(sizes, sizes[1:])}
+    vectors = {(n, 1) for n in sizes}
+    for rows, cols in re.findall(r"(?<![\d.])(\d+) × (\d+)(?![\d.])", text):
+        assert (int(rows), int(cols)) in weights | vectors, (rows, cols, sizes)
+    for layer in re.findall(r"\blayer (\d+)", text):
+        assert int(layer) <= len(sizes) - 1, (layer, sizes)
+    for L in re.findall(r"\bL = (\d+)", text):
+        assert int(L) == len(sizes) - 1, (L, sizes)
+
+
+def test_the_shape_chapter_gives_the_shapes_of_w():
+    chapter, state, page = wb_page("notes", 1)
+    assert "W^[1] is 5 × 3 and W^[2] is 3 × 5" in plain(page)
+    assert [state.network.theta(l)[:, 1:].shape for l in (1, 2)] == [(5, 3), (3, 5)]
+
+
+def test_the_wb_texts_leave_the_notes_as_they_were():
+    """In the notes' notation a chapter reads its text and try whatever text_wb says;
+    in W, b a chapter without text_wb reads its text converted."""
+    state = ExplorerState()
+    with_wb = 0
+    for chapter in (*NOTES.chapters, *lesson.builtin("example").chapters):
+        apply_chapter(state, chapter)
+        bare = dataclasses.replace(chapter, text_wb=None, try_wb=None)
+        assert chapter_html(chapter, state) == chapter_html(bare, state)
+        state.notation = "wb"
+        with_wb += chapter.text_wb is not None
+        if chapter.text_wb is None and chapter.try_wb is None:
+            assert chapter_html(chapter, state) == chapter_html(bare, state)
+        state.notation = "theta"
+    assert with_wb >= 14
+
+
+def test_text_wb_is_shown_in_wb_and_its_placeholders_keep_the_notes_indices():
+    chapter = Chapter(title="t", preset="xnor", steps=1, settings={"example": 3},
+                      text="a^(2)_1 = {a(2)_1}", try_="Θ^(1)_1,0",
+                      text_wb="In W, b: a^[1]_1 = {a(2)_1}", try_wb="b^[1]_1 = {Theta(1)_1,0}")
+    state = ExplorerState()
+    apply_chapter(state, chapter)
+    assert plain(chapter_html(chapter, state)) == "a_1^(2) = 1.00Try this: Θ_1,0^(1)"
+    state.notation = "wb"
+    assert plain(chapter_html(chapter, state)) == \
+        "In W, b: a_1^[1] = 1.00Try this: b_1^[1] = −30"
+    only_try = dataclasses.replace(chapter, text_wb=None)
+    assert plain(chapter_html(only_try, state)) == "a_1^[1] = 1.00Try this: b_1^[1] = −30"
+
+
+def test_a_file_may_give_text_wb_and_try_wb():
+    loaded = load_lesson(dumped(a_lesson(text_wb="a^[1]_1 = {a(2)_1}", try_wb="Press it.")))
+    second = loaded.chapters[1]
+    assert (second.text_wb, second.try_wb) == ("a^[1]_1 = {a(2)_1}", "Press it.")
+    assert loaded.chapters[0].text_wb is None and loaded.chapters[0].try_wb is None
+
+
+@pytest.mark.parametrize("change, field, says", [
+    ({"text_wb": "{a(4)_1}"}, "text_wb", "a has layers 1 to 3"),
+    ({"try_wb": "{b(2)_1}"}, "try_wb", '"{b(2)_1}" is not a placeholder'),
+    ({"text_wb": "   "}, "text_wb", "text_wb is empty"),
+    ({"try_wb": 3}, "try_wb", "expected try_wb as a string; got a number 3"),
+    ({"text_wb": "a { b"}, "text_wb", "lone"),
+    ({"text_wbb": "x"}, "text_wbb", "unknown field; the fields are title, preset, settings, "
+                                    "iterations, steps, show, text, try, text_wb, try_wb."),
+])
+def test_a_malformed_wb_text_is_refused(change, field, says):
+    with pytest.raises(ValueError) as caught:
+        load_lesson(dumped(a_lesson(**change)), "gates.yaml")
+    message = str(caught.value)
+    assert message.startswith(f'gates.yaml: {CHAPTER_2}, field "{field}": ')
+    assert says in message
+    assert_one_sentence(message, "gates.yaml")
