@@ -15,6 +15,7 @@ A lesson is a YAML file (read with ``yaml.safe_load`` only: nothing in it runs):
         try: Press Next step ...           # required: one thing to try
         text_wb: a^[1]_1 = {a(2)_1} ...    # optional: the text for a student in W, b
         try_wb: Press Next step ...        # optional: the "try" line in W, b
+        title_wb: ...                      # optional: the title in W, b
 
 Opening a chapter (``apply_chapter``) loads its preset afresh, applies its settings
 (every setting it does not list goes back to the preset's or the page's default, so
@@ -114,7 +115,7 @@ SHOW = {"graph": None, "status": None, "buttons": None, "settings": None,
         "matrices": "Matrices", "gradient check": "Gradient check"}
 
 _FIELDS = ("title", "preset", "settings", "iterations", "steps", "show", "text", "try",
-           "text_wb", "try_wb")
+           "title_wb", "text_wb", "try_wb")
 _REQUIRED = ("title", "preset", "text", "try")
 _TEXTS = ("text", "try", "text_wb", "try_wb")   # the fields with placeholders
 
@@ -131,6 +132,11 @@ class Chapter:
     try_: str
     text_wb: str | None = None   # None: ``text`` converted (notation.convert)
     try_wb: str | None = None
+    title_wb: str | None = None  # None: ``title`` converted
+
+    def heading(self, notation: str = "theta") -> str:
+        """The chapter's title in ``notation`` (plain text in the notes' notation: see markup)."""
+        return (self.title_wb or self.title) if notation == "wb" else self.title
 
     def texts(self, notation: str = "theta") -> tuple[str, str]:
         """The text and the "try" line to show in ``notation``."""
@@ -443,7 +449,7 @@ def _chapter(raw) -> Chapter:
         if name not in raw:
             fail(name, f"missing; every chapter needs {', '.join(_REQUIRED)}")
     values = {}
-    for name in ("title", "text", "try", "text_wb", "try_wb"):
+    for name in ("title", "text", "try", "title_wb", "text_wb", "try_wb"):
         if name not in raw and name not in _REQUIRED:
             values[name] = None
             continue
@@ -480,7 +486,7 @@ def _chapter(raw) -> Chapter:
     return Chapter(title=values["title"], preset=preset, settings=MappingProxyType(checked),
                    steps=counts["steps"], iterations=counts["iterations"], show=show,
                    text=values["text"], try_=values["try"], text_wb=values["text_wb"],
-                   try_wb=values["try_wb"])
+                   try_wb=values["try_wb"], title_wb=values["title_wb"])
 
 
 class _FieldError(ValueError):

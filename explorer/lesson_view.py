@@ -18,6 +18,7 @@ from panel.viewable import Viewer
 from . import lesson
 from .entry import entry, on_change, on_click
 from .literal import literal
+from .notation import convert
 from .presenter import sizes
 from .state import ExplorerState
 
@@ -49,6 +50,7 @@ class LessonView(Viewer):
         s = self.state
         s.param.watch(self._open, ["lesson", "chapter"])
         s.param.watch(self._write, ["stepped", "followed", "rebuilt", "notation", "example"])
+        s.param.watch(self._renamed, "notation")
         if s.lesson is not None:
             self._open()
 
@@ -81,12 +83,23 @@ class LessonView(Viewer):
         self.state.param.watch(self._resize, "present")
         self._resize()
 
+    def _list_chapters(self):
+        s = self.state
+        self.chapters.options = {f"{k}. {convert(c.heading(s.notation), s.notation)}": k
+                                 for k, c in enumerate(s.lesson.chapters, 1)}
+
+    def _renamed(self, *events):
+        """W, b: the heading and the chapter list say the chapters' titles in it."""
+        if self.state.lesson is not None and hasattr(self, "text"):
+            self._write_heading()
+            self._list_chapters()
+
     def _write_heading(self):
         """The lesson, the chapter and its title (on a projector, the chapter alone)."""
         s = self.state
         chosen = s.lesson
         place = f"chapter {s.chapter} of {len(chosen.chapters)}"
-        title = literal(chosen.chapters[s.chapter - 1].title)
+        title = lesson.markup(chosen.chapters[s.chapter - 1].heading(s.notation), s.notation)
         self.heading.object = (f"{place.capitalize()}: <b>{title}</b>" if s.present else
                                f"<b>{literal(chosen.title)}</b> · {place}: <b>{title}</b>")
 
@@ -144,7 +157,7 @@ class LessonView(Viewer):
             if s.notice[0] != said and s.notice[1] != "error":
                 s.say("info", "")  # "Loaded preset ...": the chapter's heading says enough
         self._write_heading()
-        self.chapters.options = {f"{k}. {c.title}": k for k, c in enumerate(chosen.chapters, 1)}
+        self._list_chapters()
         self.chapters.value = s.chapter
         self.previous.disabled = s.chapter == 1
         self.next.disabled = s.chapter == count

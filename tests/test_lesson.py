@@ -682,7 +682,7 @@ def test_a_file_may_give_text_wb_and_try_wb():
     ({"try_wb": 3}, "try_wb", "expected try_wb as a string; got a number 3"),
     ({"text_wb": "a { b"}, "text_wb", "lone"),
     ({"text_wbb": "x"}, "text_wbb", "unknown field; the fields are title, preset, settings, "
-                                    "iterations, steps, show, text, try, text_wb, try_wb."),
+                                    "iterations, steps, show, text, try, title_wb, text_wb, try_wb."),
 ])
 def test_a_malformed_wb_text_is_refused(change, field, says):
     with pytest.raises(ValueError) as caught:
@@ -691,3 +691,11 @@ def test_a_malformed_wb_text_is_refused(change, field, says):
     assert message.startswith(f'gates.yaml: {CHAPTER_2}, field "{field}": ')
     assert says in message
     assert_one_sentence(message, "gates.yaml")
+
+
+def test_every_notes_title_reads_in_w_b():
+    """A title in W, b (title_wb, or the title converted) names no Θ and no notes' layer."""
+    for number, chapter in enumerate(lesson.builtin("notes").chapters, 1):
+        shown = lesson.markup(chapter.heading("wb"), "wb")
+        assert "Θ" not in shown and "<sup>(" not in shown, (number, shown)
+        assert lesson.markup(chapter.heading("theta")) == lesson.markup(chapter.title)
