@@ -220,17 +220,19 @@ def _cost(s, step, ex, st):
     return [first, second]
 
 
-def _output_delta(s, step, ex, st):
+def _output_delta(s, step, ex, st, sup=_sup, shift=0):
+    """δ^(L) (``sup``, ``shift``: in W, b, _wsup and 1, as δ^[L−1])."""
     L = s.L
+    K = L - shift
     z, a, y, d = s.z[L][ex], s.a[L][ex], s.Y[ex], s.delta[L][ex]
-    delta = _sup(r"\delta", L)
+    delta = sup(r"\delta", K)
     if s.network.loss_function.delta_is_a_minus_y:
-        return [(delta, rf"= {_sup('a', L)} - y = {st.col(a)} - {st.col(y)} = {st.col(d)}"
+        return [(delta, rf"= {sup('a', K)} - y = {st.col(a)} - {st.col(y)} = {st.col(d)}"
                         rf"\qquad {_example_note(s, ex)}")]
     g, gp = _derivative(s, L, z, a)
-    first = (delta, rf"= ({_sup('a', L)} - y) \mathbin{{.*}} g'({_sup('z', L)})"
+    first = (delta, rf"= ({sup('a', K)} - y) \mathbin{{.*}} g'({sup('z', K)})"
                     rf" = \left({st.col(a)} - {st.col(y)}\right) \mathbin{{.*}} {st.col(gp)}")
-    return [first, _delta_result(s, L, ex, st, g)]
+    return [first, _delta_result(s, L, ex, st, g, sup, shift)]
 
 
 def _hidden_delta(s, step, ex, st):
@@ -252,9 +254,10 @@ def _derivative(s, l, z, a):
         return g, g.derivative(z, a)
 
 
-def _delta_result(s, l, ex, st, g):
+def _delta_result(s, l, ex, st, g, sup=_sup, shift=0):
     """The second line of a δ step: δ^(l)'s numbers, and which g' was used."""
-    return ("", rf"= {st.col(s.delta[l][ex])}\qquad g'({_sup('z', l)}) = {_g_prime(g.name, l)},"
+    k = l - shift
+    return ("", rf"= {st.col(s.delta[l][ex])}\qquad g'({sup('z', k)}) = {_g_prime(g.name, k, sup)},"
                 rf"\quad {_example_note(s, ex)}")
 
 
@@ -387,17 +390,7 @@ def _cost_wb(s, step, ex, st):
 
 
 def _output_delta_wb(s, step, ex, st):
-    L = s.L
-    K = L - 1
-    z, a, y = s.z[L][ex], s.a[L][ex], s.Y[ex]
-    delta = _wsup(r"\delta", K)
-    if s.network.loss_function.delta_is_a_minus_y:
-        return [(delta, rf"= {_wsup('a', K)} - y = {st.col(a)} - {st.col(y)}"
-                        rf" = {st.col(s.delta[L][ex])}\qquad {_example_note(s, ex)}")]
-    g, gp = _derivative(s, L, z, a)
-    first = (delta, rf"= ({_wsup('a', K)} - y) \mathbin{{.*}} g'({_wsup('z', K)})"
-                    rf" = \left({st.col(a)} - {st.col(y)}\right) \mathbin{{.*}} {st.col(gp)}")
-    return [first, _delta_result_wb(s, L, ex, st, g)]
+    return _output_delta(s, step, ex, st, _wsup, shift=1)
 
 
 def _hidden_delta_wb(s, step, ex, st):
@@ -409,13 +402,7 @@ def _hidden_delta_wb(s, step, ex, st):
              rf"= (W^{{[{k + 1}]}})^\top \delta^{{[{k + 1}]}} \mathbin{{.*}} g'({_wsup('z', k)})"
              rf" = \left({st.mat(w_t)} {st.col(s.delta[l + 1][ex])}\right)"
              rf" \mathbin{{.*}} {st.col(gp)}")
-    return [first, _delta_result_wb(s, l, ex, st, g)]
-
-
-def _delta_result_wb(s, l, ex, st, g):
-    k = l - 1
-    return ("", rf"= {st.col(s.delta[l][ex])}\qquad g'({_wsup('z', k)}) = "
-                rf"{_g_prime(g.name, k, _wsup)},\quad {_example_note(s, ex)}")
+    return [first, _delta_result(s, l, ex, st, g, _wsup, shift=1)]
 
 
 def _accumulate_wb(s, step, ex, st):
