@@ -261,6 +261,13 @@ def _delta_result(s, l, ex, st, g, sup=_sup, shift=0):
                 rf"\quad {_example_note(s, ex)}")
 
 
+def _accumulated_before(s, l, ex) -> np.ndarray:
+    """Δ^(l) as it was before example ``ex`` of the per-example loop: 0 for the first."""
+    if ex == 0:
+        return np.zeros_like(np.asarray(s.Delta[l], dtype=float))
+    return backprop.accumulate(np.asarray(s.delta[l + 1][:ex]), np.asarray(s.a[l][:ex]))
+
+
 def _accumulate(s, step, ex, st):
     l = step.layer
     d_next, a_ex = s.delta[l + 1][ex], _with_bias(s.a[l][ex])
@@ -274,10 +281,7 @@ def _accumulate(s, step, ex, st):
                   rf"\qquad {_example_note(s, ex, 'term of ')}")
         return [first, second]
     # per example: the Δ before this example (0 for the first) plus this example's term
-    if ex == 0:
-        before = np.zeros_like(term)
-    else:
-        before = backprop.accumulate(np.asarray(s.delta[l + 1][:ex]), np.asarray(s.a[l][:ex]))
+    before = _accumulated_before(s, l, ex)
     first = (_sup(r"\Delta", l),
              rf":= \Delta^{{({l})}} + \delta^{{({l + 1})}} \big(a^{{({l})}}\big)^\top"
              rf" = {st.mat(before)} + {st.col(d_next)} {_bias_first(st.row(a_ex), l)}")
@@ -419,10 +423,7 @@ def _accumulate_wb(s, step, ex, st):
                   rf"\qquad {_example_note(s, ex, 'term of ')}")
         return [first, second]
     # per example: ΔW and Δb before this example (0 for the first) plus this example's terms
-    if ex == 0:
-        before = np.zeros_like(Delta)
-    else:
-        before = backprop.accumulate(np.asarray(s.delta[l + 1][:ex]), np.asarray(s.a[l][:ex]))
+    before = _accumulated_before(s, l, ex)
     first = (dW, rf":= {dW} + \delta^{{[{l}]}} \big(a^{{[{l - 1}]}}\big)^\top"
                  rf" = {st.mat(before[:, 1:])} + {st.col(d_next)} {st.row(a_prev)}")
     start = r",\ \Delta W, \Delta b \text{ start at } 0" if ex == 0 else ""
