@@ -113,6 +113,9 @@ class GraphView(Viewer):
     state = param.ClassSelector(class_=ExplorerState)
     selected_edge = param.Tuple(default=None, allow_None=True, length=3,
                                 doc="(l, j, i) of the edge clicked last")
+    served = param.Boolean(default=True, constant=True,
+                           doc="Drawn by a server, which hears clicks on edges; False in a "
+                               "file with no server (export.py)")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -139,8 +142,9 @@ class GraphView(Viewer):
         if s.present:
             self._resize()
         # A click on an edge arrives as a browser change of the selection.
-        tap = entry(self._on_tap)
-        self.edges.selected.on_change("indices", lambda attr, old, new: tap(new))
+        if self.served:
+            tap = entry(self._on_tap)
+            self.edges.selected.on_change("indices", lambda attr, old, new: tap(new))
 
     @property
     def figure_pane(self):

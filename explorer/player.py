@@ -39,6 +39,17 @@ from .tapes import display_tape
 from .trainer import Trainer
 
 
+def page_frame(graph: GraphView, state: ExplorerState, stepper) -> dict:
+    """What the page shows at this stepper's point: the graph, the status, the equation,
+    and with predict-first on, the question asked before showing it (quiz.py).  The
+    app's tapes and the walkthrough file's (export.py) are made of these."""
+    frame = {**graph.frame(stepper), "status": status_html(stepper, state.notation),
+             "latex": equation_latex(stepper, state.example, state.notation)}
+    if state.quiz:
+        frame["quiz"] = question(stepper, state.example, notation=state.notation)
+    return frame
+
+
 class StepTape(pn.custom.JSComponent):
     """The buttons, and the tape they step through in the page."""
 
@@ -112,14 +123,7 @@ class Player(Viewer):
 
     # ---- tapes ------------------------------------------------------------------------
     def frame(self, stepper) -> dict:
-        """What the page shows at this stepper's point: the graph, the status, the equation,
-        and with predict-first on, the question asked before showing it (quiz.py)."""
-        s = self.state
-        frame = {**self.graph.frame(stepper), "status": status_html(stepper, s.notation),
-                 "latex": equation_latex(stepper, s.example, s.notation)}
-        if s.quiz:
-            frame["quiz"] = question(stepper, s.example, notation=s.notation)
-        return frame
+        return page_frame(self.graph, self.state, stepper)
 
     def _record(self, stepper, back=None, first=None) -> dict:
         self._count += 1

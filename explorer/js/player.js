@@ -24,6 +24,26 @@ const QUIZ_EVENT = "backprop-explorer-quiz"      // a question for the quiz box 
 const REVEAL_EVENT = "backprop-explorer-reveal"  // the quiz box's "Reveal"
 const AT_IDLE_MS = 5000  // a debounce: while the user steps, the server hears nothing
 
+// The frame after n steps of tape t: worked out once per tape (frames share their arrays).
+// Exported for the walkthrough file's host (js/walkthrough.js), which chains tapes too.
+export function frameAt(t, n) {
+  if (t.frames == null) {
+    let f = { ...t.first, nodes: { ...t.first.nodes }, edges: { ...t.first.edges } }
+    t.frames = [f]
+    for (const step of t.steps) {
+      f = { ...f, nodes: { ...f.nodes }, edges: { ...f.edges } }
+      merge(f, step.frame)
+      t.frames.push(f)
+    }
+  }
+  return t.frames[n]
+}
+function merge(f, changes) {  // sets of columns go column by column (tapes.py COLUMNS)
+  for (const [key, value] of Object.entries(changes)) {
+    if (key === "nodes" || key === "edges") { Object.assign(f[key], value) } else { f[key] = value }
+  }
+}
+
 export function render({ model, view }) {
   // Panel may render the same view again (e.g. on --dev reload) and then clears the
   // lifecycle callbacks without calling them: let go of the last render's listeners.
@@ -100,24 +120,6 @@ export function render({ model, view }) {
   }
 
   // ---- frames --------------------------------------------------------------------------
-  // The frame after n steps of tape t: worked out once per tape (frames share their arrays).
-  function frameAt(t, n) {
-    if (t.frames == null) {
-      let f = { ...t.first, nodes: { ...t.first.nodes }, edges: { ...t.first.edges } }
-      t.frames = [f]
-      for (const step of t.steps) {
-        f = { ...f, nodes: { ...f.nodes }, edges: { ...f.edges } }
-        merge(f, step.frame)
-        t.frames.push(f)
-      }
-    }
-    return t.frames[n]
-  }
-  function merge(f, changes) {  // sets of columns go column by column (tapes.py COLUMNS)
-    for (const [key, value] of Object.entries(changes)) {
-      if (key === "nodes" || key === "edges") { Object.assign(f[key], value) } else { f[key] = value }
-    }
-  }
   const same = (a, b) => a === b || JSON.stringify(a) === JSON.stringify(b)
   // The band over the layer a step works on: [x0, x1], or none.
   const showBand = (band) => change("step_band", band == null ? { x0: [], x1: [] }
