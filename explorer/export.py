@@ -41,6 +41,7 @@ JS = Path(__file__).parent / "js"
 # Steps a file holds at most: a per-example iteration of the digits is 8,631 steps (about
 # 25 MB of tape); the file then holds its first steps, and says so.
 MAX_STEPS = 600
+MAX_ITERATIONS = 5  # the Files section offers 1 to this many
 STEPS_PER_TAPE = 60  # as the app sends them (tapes.MAX_TAPE_STEPS)
 
 
@@ -126,11 +127,15 @@ def _record(state: ExplorerState, graph: GraphView, iterations: int) -> tuple[li
 
 def _about(state: ExplorerState, steps: int) -> str:
     net, stepper = state.network, state.stepper
-    iteration = stepper.iteration + (1 if stepper.iteration_complete else 0)
+    if stepper.iteration_complete or stepper.position == 0:
+        start = f"iteration {stepper.iteration + (1 if stepper.iteration_complete else 0)}"
+    else:
+        start = (f"iteration {stepper.iteration}, after step {stepper.position} of "
+                 f"{stepper.steps_per_iteration}")
     return (f"Network {'-'.join(map(str, net.sizes))} ({net.hidden} hidden, {net.output} output, "
             f"{net.loss.replace('_', ' ')} cost, λ = {net.lam:g}), m = {stepper.m} examples, "
             f"{stepper.mode.replace('_', '-')} mode, α = {stepper.learning_rate:g}. "
-            f"{steps} steps from iteration {iteration}.")
+            f"{steps} steps from {start}.")
 
 
 def _end_text(state: ExplorerState, steps: int) -> str:

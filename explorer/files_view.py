@@ -11,6 +11,7 @@ from engine.io import MAX_UPLOAD_BYTES
 
 from . import files
 from .entry import entry
+from .export import MAX_ITERATIONS, walkthrough_html
 from .state import ExplorerState
 
 
@@ -29,6 +30,14 @@ class FilesView(Viewer):
         self.log = pn.widgets.FileDownload(
             callback=lambda: StringIO(files.step_log(s)), filename="backprop-explorer-step-log.csv",
             label="Step log of one iteration (.csv)", sizing_mode="stretch_width")
+        self.walkthrough = pn.widgets.FileDownload(
+            callback=self._walkthrough, filename="backprop-explorer-walkthrough.html",
+            label="Download walkthrough (HTML)", sizing_mode="stretch_width",
+            description="One file that steps the next iterations from here, in any browser, "
+                        "with no server and no network")
+        self.walkthrough_iterations = pn.widgets.IntSlider(
+            name="Iterations in the walkthrough", start=1, end=MAX_ITERATIONS, value=1,
+            sizing_mode="stretch_width")
         self.upload = pn.widgets.FileInput(accept=",".join(files.KINDS), sizing_mode="stretch_width",
                                            label="Load a file")
         # An empty file arrives as value None with a new filename, so watch both.
@@ -38,7 +47,8 @@ class FilesView(Viewer):
         s.param.watch(lambda e: self._sync_help(), "reshaped")
 
     def __panel__(self):
-        return pn.Column(self.session_name, self.save, self.log, self.upload, self.help,
+        return pn.Column(self.session_name, self.save, self.log, self.walkthrough_iterations,
+                         self.walkthrough, self.upload, self.help,
                          sizing_mode="stretch_width")
 
     def _sync_help(self):
@@ -50,6 +60,11 @@ class FilesView(Viewer):
             + (" or one class label 0–" + str(sizes[-1] - 1) if sizes[-1] > 1 else "")
             + ", header optional) or a lesson (.yaml: README, \"Writing a lesson\"). "
             f"Files up to {MAX_UPLOAD_BYTES // 2**20} MB.</small>")
+
+    def _walkthrough(self):
+        """The walkthrough file (export.py) from where the session is; the session stays."""
+        return StringIO(walkthrough_html(state=self.state,
+                                         iterations=self.walkthrough_iterations.value))
 
     def _on_upload(self, *events):
         data, filename = self.upload.value, self.upload.filename
