@@ -80,11 +80,12 @@ def walkthrough_html(preset: str | None = None, *, state: ExplorerState | None =
                               ])
     figure = graph.figure
     figure.tags = [*figure.tags, walkthrough]  # in the document, found by name
-    # Bokeh's INLINE bundle for this figure, its scripts only: Bokeh also links the files of
+    # Bokeh's INLINE bundle for this figure, without links: Bokeh also links the files of
     # every model class imported (Panel's, in a server), used or not, and a link is fetched.
-    bokeh_js = bundle_for_objs_and_resources([figure], INLINE).scripts()
+    bundle = bundle_for_objs_and_resources([figure], INLINE)
     return file_html(figure, None, title="Backprop Explorer walkthrough", template=_TEMPLATE,
-                     template_variables={"bokeh_inline": bokeh_js,"about": html.escape(_about(own, steps)),
+                     template_variables={"bokeh_inline": bundle.scripts(),
+                                         "bokeh_styles": "\n".join(bundle.css_raw),"about": html.escape(_about(own, steps)),
                                          "bar_width": graph.bars.width,
                                          "katex": _script(_katex_js()),
                                          "host": _script((JS / "walkthrough.js").read_text("utf-8")),
@@ -180,6 +181,7 @@ def _styles() -> str:
 
 # Only the parts around the plot: Bokeh's own file template writes the rest.
 _TEMPLATE = """
+{% block css_resources %}<style>{{ bokeh_styles }}</style>{% endblock %}
 {% block js_resources %}{{ bokeh_inline }}{% endblock %}
 {% block postamble %}
 <style>{{ styles }}</style>
