@@ -19,7 +19,7 @@ import html
 from pathlib import Path
 
 import panel
-from bokeh.core.properties import Any, List, String
+from bokeh.core.properties import Any, List
 from bokeh.embed import file_html
 from bokeh.model import DataModel
 from bokeh.embed.bundle import bundle_for_objs_and_resources
@@ -50,7 +50,6 @@ class Walkthrough(DataModel):
 
     tapes = List(Any, help="The step tapes, in order (tapes.py); ids count from 1")
     components = List(Any, help="{host, esm, props}: the page components js/walkthrough.js runs")
-    end = String(help="What Next says after the last step")
 
 
 def walkthrough_html(preset: str | None = None, *, state: ExplorerState | None = None,
@@ -68,7 +67,10 @@ def walkthrough_html(preset: str | None = None, *, state: ExplorerState | None =
     own = _own_state(preset, state)
     graph, status, equation = GraphView(state=own, served=False), StatusLine(state=own), EquationView(state=own)
     tapes, steps = _record(own, graph, iterations)
-    walkthrough = Walkthrough(name="walkthrough", tapes=tapes, end=_end_text(own, steps),
+    # The player asks for the step after a tape whose "error" says why it is refused: at the
+    # end of the file, that is the end (or the engine's reason, if it refused a step).
+    tapes[-1]["error"] = tapes[-1]["error"] or _end_text(steps)
+    walkthrough = Walkthrough(name="walkthrough", tapes=tapes,
                               components=[
                                   _component("status", status.html),
                                   _component("bars", graph.bars),
@@ -139,7 +141,7 @@ def _about(state: ExplorerState, steps: int) -> str:
             f"{steps} steps from {start}.")
 
 
-def _end_text(state: ExplorerState, steps: int) -> str:
+def _end_text(steps: int) -> str:
     return (f"This is the end of the walkthrough: it holds {steps} steps"
             + (f" (files keep at most {MAX_STEPS})" if steps >= MAX_STEPS else "")
             + ". Reset goes back to its start.")

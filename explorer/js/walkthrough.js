@@ -83,7 +83,7 @@
       } else if (kind === "reset") {
         restart()
       } else if (kind === "step" || kind === "finish") {
-        say(tapes[tapes.length - 1].error || data.end)
+        say(tapes[tapes.length - 1].error)  // the end of the file, or why the engine stopped
       }
     }
 
