@@ -150,14 +150,19 @@ def _diagnose(first, returned, correct, net, m, form):
     key = (first.quantity, first.layer)
     r = returned[key]
     if r.mistake is not None:
-        gap = float(np.max(np.abs(r.undone - correct[key])))
-        text = (f"Your {first.symbol} is {dims(r.shape)}, not {dims(first.shape)}. "
-                f"{mistakes.MISTAKES[r.mistake]} "
-                + ("With that undone it is right." if _agrees(r.undone, correct[key]) else
-                   f"Even with that undone it differs, by up to {gap:.3g}."))
         explains = all(_agrees(r2.undone, correct[k]) if r2.mistake == r.mistake else
                        r2.mistake is None and _agrees(r2.value, correct[k])
                        for k, r2 in returned.items())
+        gap = float(np.max(np.abs(r.undone - correct[key])))
+        if explains:
+            after = "With that undone, it and everything else you returned are right."
+        elif _agrees(r.undone, correct[key]):
+            after = ("With that undone it is right, but other differences remain: there may be a "
+                     "second mistake.")
+        else:
+            after = f"Even with that undone it differs, by up to {gap:.3g}."
+        text = f"Your {first.symbol} is {dims(r.shape)}, not {dims(first.shape)}. " \
+               f"{mistakes.MISTAKES[r.mistake]} {after}"
         return r.mistake, text, explains
     matches = []
     for c in mistakes.candidates(net, correct, m, unrolled=form == "unrolled"):

@@ -32,7 +32,8 @@ from . import backprop, bugs, losses
 
 MISTAKES = {
     "bias_row_kept": "The bias unit's row of (Θ^(l))ᵀ δ^(l+1) is kept: δ^(l) gets s_l + 1 entries "
-                     "and Δ^(l−1), D^(l−1) a row too many (drop it: δ^(l) = δ^(l)(2:end)).",
+                     "and Δ^(l−1), D^(l−1) a row too many (drop it: delta(2:end) in Octave, "
+                     "delta[:, 1:] in numpy).",
     "z_in_a_formula": "The derivative g'(z) is written z .* (1 − z): the notes' a .* (1 − a) with z "
                       "in place of a.",
     "no_division_by_m": "D = Δ + (λ/m)Θ: Δ is not divided by m.",

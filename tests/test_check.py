@@ -312,9 +312,20 @@ def test_a_mistake_seen_in_a_shape_is_diagnosed_not_refused(mistake, shape, othe
     assert (first.quantity, first.layer, first.returned_shape) == ("D", 1, shape)
     assert first.mistake == mistake and first.max_abs_diff == float("inf") and first.where is None
     assert report.diagnosis_name == mistake
-    assert "With that undone it is right." in report.diagnosis
+    assert "With that undone, it and everything else you returned are right." in report.diagnosis
     text = str(report)
     assert f"WRONG SHAPE {shape[0]}×{shape[1]}" in text and other in text
+
+
+def test_a_shape_mistake_with_more_wrong_says_so():
+    net, X, Y = case("debug")
+    J, D = student(net.thetas, X, Y, 0.0, "bias_row_kept", form="D list")
+    report = check_backprop(lambda *args: (J, [D[0], D[1] + 1.0]), net, X, Y)
+    assert report.diagnosis_name == "bias_row_kept" and not report.explains_all
+    assert "other differences remain" in report.diagnosis
+    report = check_backprop(lambda *args: (J, [D[0] + 1.0, D[1]]), net, X, Y)
+    assert report.diagnosis_name == "bias_row_kept" and not report.explains_all
+    assert "Even with that undone it differs, by up to 1." in report.diagnosis
 
 
 def test_a_kept_bias_row_in_delta_is_diagnosed_by_its_shape():
