@@ -41,8 +41,9 @@ def _load_function(target: str):
     """The function named by "path/to/file.py:function" (nnCostFunction when no name is given).
 
     The file is the user's own, run on their own machine, as ``python file.py``
-    would run it; its folder is on sys.path while it is imported, so its own
-    imports of files beside it work.
+    would run it (but with a name other than "__main__"): its folder goes on
+    sys.path for the rest of this short-lived process, so its imports of files
+    beside it work, at import time or inside the function.
     """
     path, colon, name = target.rpartition(":")
     if not colon or not name.isidentifier():  # no name, or a colon inside the path (C:\...)
@@ -57,8 +58,7 @@ def _load_function(target: str):
     module_name = f"_checked_{file.stem}"
     spec = importlib.util.spec_from_file_location(module_name, file)
     module = importlib.util.module_from_spec(spec)
-    folder = str(file.resolve().parent)
-    sys.path.insert(0, folder)
+    sys.path.insert(0, str(file.resolve().parent))
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
@@ -66,9 +66,6 @@ def _load_function(target: str):
         traceback.print_exc()
         raise ValueError(f"importing {path} raised {type(error).__name__}: {error} (its traceback is "
                          "above); fix it and run the check again.") from None
-    finally:
-        sys.path.remove(folder)
-        sys.modules.pop(module_name, None)
     fn = getattr(module, name, None)
     if not callable(fn):
         functions = [n for n, v in vars(module).items()
