@@ -55,7 +55,7 @@ Reading what ``fn`` returned is ``returns.py``; the named mistakes are
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -94,6 +94,9 @@ class Comparison:
     yours: float | None = None
     correct: float | None = None
     mistake: str | None = None
+    # Which entries are beyond the tolerance (shaped like the correct value; None for a
+    # wrong shape): a view marks those units or weights.
+    differs: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def symbol(self) -> str:
@@ -126,8 +129,10 @@ def _compare(quantity, layer, r, correct) -> Comparison:
     k = tuple(int(i) for i in np.unravel_index(int(np.argmax(gap)), gap.shape))
     where = None if quantity == "J" else (
         (k[0] + 1, k[1] + 1) if quantity in PER_EXAMPLE else (k[0] + 1, k[1]))
-    return Comparison(quantity, layer, correct.shape, r.shape, float(gap[k]), _tolerance(correct),
-                      bool(gap[k] <= _tolerance(correct)), where, float(r.value[k]), float(correct[k]))
+    tolerance = _tolerance(correct)
+    return Comparison(quantity, layer, correct.shape, r.shape, float(gap[k]), tolerance,
+                      bool(gap[k] <= tolerance), where, float(r.value[k]), float(correct[k]),
+                      differs=gap > tolerance)
 
 
 def correct_values(net, X, Y):

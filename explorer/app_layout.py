@@ -15,6 +15,7 @@ from panel.viewable import Viewer
 
 from engine import presets
 
+from .check_view import CheckView
 from .checker import GradientChecker
 from .entry import entry, on_change
 from .features_view import WeightImagesView
@@ -176,6 +177,13 @@ class Explorer(Viewer):
         notifications = pn.state.notifications
         if notifications is not None and text:
             getattr(notifications, kind)(literal(text), duration=0 if kind == "error" else 4000)
+
+    def check(self, fn):
+        """Check your own backprop ``fn(thetas, X, Y, lam)`` against this session's network
+        and training data (engine.check_backprop): the verdict, the graph at the step of the
+        first wrong quantity with what differs marked, and the report as a table.  For a
+        notebook: it runs ``fn``, your code, here."""
+        return CheckView(fn, state=self.state)
 
     @entry
     def close(self):

@@ -128,6 +128,7 @@ class GraphView(Viewer):
         self.note = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", margin=(0, 10),
                                  styles={"font-size": "13px", "color": "#555555"})
         self._failing_text = ""
+        self._marked, self._marked_text = None, ""  # units marked (mark_units)
         self.figure = self._make_figure()
         self.bars = ColourBars(bars=[("fill_scale", "a (fill)"), ("delta_scale", "δ (ring)"),
                                      ("edge_scale", "D (edges)")], height=HEIGHT)
@@ -314,6 +315,9 @@ class GraphView(Viewer):
         self._show(frame)
         self.failing.data = {"x0": [], "y0": [], "x1": [], "y1": []}
         self._failing_text = ""
+        if self._marked is not None:
+            self._marked.data = {"x": [], "y": [], "size": []}
+        self._marked_text = ""
         self._write_note()
 
     def _resize(self, *events):
@@ -369,7 +373,7 @@ class GraphView(Viewer):
                    if self._image_shape else ")") + ".")
 
     def _write_note(self):
-        text = "<br>".join(t for t in (self._edges_note(), self._failing_text) if t)
+        text = "<br>".join(t for t in (self._edges_note(), self._failing_text, self._marked_text) if t)
         if self.note.object != text:
             self.note.object = text
             self.note.visible = bool(text)
@@ -466,16 +470,35 @@ class GraphView(Viewer):
         if self._label.args["bias"] != label:
             self._label.args = {**self._label.args, "bias": label}
 
-    def set_failing(self, params):
-        """Highlight the edges of these (l, j, i) parameters (those drawn)."""
+    def set_failing(self, params, why: str = "failed the last gradient check"):
+        """Highlight the edges of these (l, j, i) parameters (those drawn); the note under
+        the graph says they are the parameters that ``why``."""
         wanted = set(params)
         index = self._index
         rows = [k for k, key in enumerate(zip(index.layer, index.target, index.source))
                 if (int(key[0]), int(key[1]), int(key[2])) in wanted]
         edges = self._edge_layout
         self.failing.data = {c: [float(edges[c][k]) for k in rows] for c in ("x0", "y0", "x1", "y1")}
-        self._failing_text = ("Pink dashed edges: parameters that failed the last gradient check."
-                              if rows else "")
+        self._failing_text = f"Pink dashed edges: parameters that {why}." if rows else ""
+        self._write_note()
+
+    def mark_units(self, units, why: str):
+        """Ring the units (l, j) in pink dashes (those drawn); the note under the graph says
+        they are the units that ``why``.  The ring's renderer is made on first use: the app
+        never marks units (Explorer.check does, in a notebook)."""
+        if self._marked is None:
+            self._marked = ColumnDataSource(name="marked_units", data={"x": [], "y": [], "size": []})
+            self.figure.add_glyph(self._marked, Scatter(
+                x="x", y="y", size="size", marker="circle", fill_alpha=0, line_color=FAILING,
+                line_width=3, line_dash="dashed"), level="overlay")
+        wanted = set(units)
+        layout = self._layout
+        rows = [k for k, (l, u) in enumerate(zip(layout["layer"], layout["unit"]))
+                if (int(l), int(u)) in wanted]
+        self._marked.data = {"x": [float(layout["x"][k]) for k in rows],
+                             "y": [float(layout["y"][k]) for k in rows],
+                             "size": [float(layout["ring_size"][k]) + 10 for k in rows]}
+        self._marked_text = f"Pink dashed rings: the units that {why}." if rows else ""
         self._write_note()
 
     def _on_tap(self, indices):

@@ -74,4 +74,4 @@ def test_every_module_is_in_a_room():
     assert VIEWS == {"addressbar", "player", "entry", "live_html", "colour_bars", "features_view",
                      "files_view", "gradcheck_view", "graph_view", "keyboard", "matrix_view", "plane_view",
                      "settings_view", "status_view", "training_view", "weight_editor", "quiz_view", "lesson_view",
-                     "export"}
+                     "export", "check_view"}
