@@ -134,6 +134,10 @@ def test_arrow_keys_reset_and_the_end_of_the_walkthrough(offline, tmp_path):
     expect(page.locator("#status")).to_contain_text(f"step 0/{steps}")
     assert not differences(start, numbers(page))
     expect(page.locator("#notice")).to_be_hidden()
+    click(page, "Play")  # steps on its own, 2 a second, until Pause
+    expect(page.locator("#status")).to_contain_text(f"step 2/{steps}")
+    click(page, "Pause")
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
 
 
 def test_the_apps_download_is_a_walkthrough_from_where_the_session_is(page, offline, explorer_server,
