@@ -34,12 +34,12 @@ MISTAKES = {
     "bias_row_kept": "The bias unit's row of (Θ^(l))ᵀ δ^(l+1) is kept: δ^(l) gets s_l + 1 entries "
                      "and Δ^(l−1), D^(l−1) a row too many (drop it: delta(2:end) in Octave, "
                      "delta[:, 1:] in numpy).",
-    "z_in_a_formula": "The derivative g'(z) is written z .* (1 − z): the notes' a .* (1 − a) with z "
-                      "in place of a.",
+    "z_in_a_formula": "The derivative g' is written in a, as the notes do, but given z: z .* (1 − z) "
+                      "instead of the sigmoid's a .* (1 − a) (1 − z² instead of tanh's 1 − a²).",
     "no_division_by_m": "D = Δ + (λ/m)Θ: Δ is not divided by m.",
     "nothing_divided_by_m": "D = Δ + λΘ: neither Δ nor λ is divided by m.",
-    "transposed": "Δ^(l) is transposed (Σ a^(l) δ^(l+1)ᵀ instead of Σ δ^(l+1) (a^(l))ᵀ): "
-                  "Δ^(l) and D^(l) have Θ^(l)'s shape s_{l+1} × (s_l + 1).",
+    "transposed": "Δ^(l) is transposed (Σ a^(l) δ^(l+1)ᵀ instead of Σ δ^(l+1) (a^(l))ᵀ); "
+                  "Δ^(l) and D^(l) should have Θ^(l)'s shape, s_{l+1} × (s_l + 1).",
     "cost_regularises_bias": "J's (λ/2m) Σ Θ² includes the bias column Θ_j0, which the sums from "
                              "i = 1 leave out.",
     "cost_without_regularisation": "J leaves out the regularisation term (λ/2m) Σ Θ².",

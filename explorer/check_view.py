@@ -20,8 +20,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from engine import check_backprop
-from engine.check import UserFunctionError
+from engine import UserFunctionError, check_backprop
 from engine.steps import PER_EXAMPLE
 
 from .graph_view import GraphView
@@ -41,16 +40,17 @@ class CheckView(Viewer):
         except (ValueError, UserFunctionError) as error:
             self.error = str(error)
         first = self.report.first_difference if self.report is not None else None
-        moved = self._go_to(first) if first is not None else ""
-        self.graph = GraphView(state=s, served=False)
+        # The graph is drawn on a state of its own: the session stays where it is.
+        self.shown = s.detached()
+        if first is not None:
+            self._go_to(first)
+        self.graph = GraphView(state=self.shown, served=False)
         if first is not None:
             self._mark(first)
         if self.error:
             kind, text = "danger", f"The check could not run: {self.error}"
-        elif first is None:
-            kind, text = "success", self.report.verdict
         else:
-            kind, text = "danger", self.report.verdict + moved
+            kind, text = ("success" if first is None else "danger"), self.report.verdict
         # The verdict quotes the user's numbers and, on an error, their exception: literal text.
         self.verdict = pn.pane.Alert("\n\n".join(literal(line) for line in text.split("\n")),
                                      alert_type=kind,
@@ -61,28 +61,20 @@ class CheckView(Viewer):
         return pn.Column(self.verdict, self.graph, self.table, sizing_mode="stretch_width")
 
     # ---- the first difference on the graph ----------------------------------------------
-    def _go_to(self, first) -> str:
-        """Step (or step back) to where ``first`` is computed, showing its example; what to
-        add to the verdict if the session cannot get there."""
-        s = self.state
-        stepper = s.stepper
+    def _go_to(self, first):
+        """Step to where ``first`` is computed, in the iteration the checked weights start,
+        showing its example."""
+        s = self.shown
+        s.jump(s.network, 0, "The weights checked.")  # this iteration afresh, same weights
         example = _example(first)
-        target = (stepper.iteration + (1 if stepper.iteration_complete else 0),
-                  _position(stepper, first, example))
-        for _ in range(2 * stepper.steps_per_iteration):  # a step or a step back each time
-            here = (s.stepper.iteration, s.stepper.position)
-            if here == target or (s.step() if here < target else s.back()) in (None, False):
-                break
+        s.follow(s.stepper.iteration, _position(s.stepper, first, example))
         if first.quantity in PER_EXAMPLE and s.mode == "batch":
-            s.example = example
-        if (s.stepper.iteration, s.stepper.position) != target:
-            return ("\n(The graph stays where the session is: it cannot step back to where "
-                    f"{first.symbol} is computed.)")
-        return ""
+            with param.discard_events(s):  # the graph is drawn afterwards
+                s.example = example
 
     def _mark(self, first):
         """Ring the units, or dash the weights, whose values differ."""
-        s = self.state
+        s = self.shown
         l, differs, example = first.layer, first.differs, _example(first)
         if first.quantity in ("Delta", "D"):
             rows, cols = (np.nonzero(differs) if differs is not None

@@ -15,6 +15,7 @@ the file works from disk with no network.
 """
 from __future__ import annotations
 
+import functools
 import html
 from pathlib import Path
 
@@ -42,7 +43,6 @@ JS = Path(__file__).parent / "js"
 # 25 MB of tape); the file then holds its first steps, and says so.
 MAX_STEPS = 600
 MAX_ITERATIONS = 5  # the Files section offers 1 to this many
-STEPS_PER_TAPE = 60  # as the app sends them (tapes.MAX_TAPE_STEPS)
 
 
 class Walkthrough(DataModel):
@@ -58,13 +58,15 @@ def walkthrough_html(preset: str | None = None, *, state: ExplorerState | None =
 
     From ``preset`` (the default preset if None), or from a live session's ``state``: its
     network, data, settings, notation and point in the iteration (the session's stepper
-    does not move).  At most MAX_STEPS steps are kept.
+    does not move).  From the middle of an iteration, the first of the ``iterations`` is
+    the rest of that one.  At most MAX_STEPS steps are kept.
     """
     if state is None and preset is not None and preset not in presets.names():
         raise ValueError(f"Unknown preset {preset!r}: choose one of {', '.join(presets.names())}.")
     if not isinstance(iterations, int) or iterations < 1:
         raise ValueError(f"iterations must be a whole number ≥ 1, not {iterations!r}.")
-    own = _own_state(preset, state)
+    # A session of our own to draw with: the caller's is never moved or watched.
+    own = ExplorerState(preset=preset) if state is None else state.detached()
     graph, status, equation = GraphView(state=own, served=False), StatusLine(state=own), EquationView(state=own)
     tapes, steps = _record(own, graph, iterations)
     # The player asks for the step after a tape whose "error" says why it is refused: at the
@@ -78,7 +80,8 @@ def walkthrough_html(preset: str | None = None, *, state: ExplorerState | None =
                                   _component("latex", equation.latex),
                                   _component("keys", KeyboardShortcuts(in_page=True)),
                                   # last: the texts it shows have their boxes by then
-                                  _component("player", StepTape(speed=own.speed)),
+                                  _component("player", StepTape(speed=own.speed,
+                                                                keep_tapes=True)),
                               ])
     figure = graph.figure
     figure.tags = [*figure.tags, walkthrough]  # in the document, found by name
@@ -87,37 +90,29 @@ def walkthrough_html(preset: str | None = None, *, state: ExplorerState | None =
     bundle = bundle_for_objs_and_resources([figure], INLINE)
     return file_html(figure, None, title="Backprop Explorer walkthrough", template=_TEMPLATE,
                      template_variables={"bokeh_inline": bundle.scripts(),
-                                         "bokeh_styles": "\n".join(bundle.css_raw),"about": html.escape(_about(own, steps)),
+                                         "bokeh_styles": "\n".join(bundle.css_raw),
+                                         "about": html.escape(_about(own, steps)),
                                          "bar_width": graph.bars.width,
                                          "katex": _script(_katex_js()),
                                          "host": _script((JS / "walkthrough.js").read_text("utf-8")),
                                          "styles": _styles()})
 
 
-def _own_state(preset, state) -> ExplorerState:
-    """A session of our own to draw with: the caller's is never moved or watched."""
-    if state is None:
-        return ExplorerState(preset=preset)
-    own = ExplorerState(preset=state.preset)
-    own.replace(state.stepper.fork(), state.X_test, state.Y_test, test_fraction=state.test_fraction)
-    own.param.update(image_shape=state.image_shape, init=state.init, notation=state.notation,
-                     show_bias=state.show_bias, show_numbers=state.show_numbers,
-                     edges_by=state.edges_by, speed=state.speed)
-    own.example = state.example
-    return own
 
 
 def _record(state: ExplorerState, graph: GraphView, iterations: int) -> tuple[list, int]:
     """(the tapes of ``iterations`` iterations from the state's point, steps in them).
 
-    Each tape after the first starts where the one before ends: its first frame is left
-    out (the page works it out, js/walkthrough.js)."""
-    frame = lambda stepper: page_frame(graph, state, stepper)  # noqa: E731
+    One tape per iteration (the app's come in pieces of at most 60 steps, to send less at
+    a time; a file has it all at once): "Finish iteration" then stays in its tape.  Each
+    tape after the first starts where the one before ends: its first frame is left out
+    (the page works it out, js/walkthrough.js)."""
+    frame = functools.partial(page_frame, graph, state)
     tapes, steps, done = [], 0, 0
     start, first = state.stepper, None
     while done < iterations and steps < MAX_STEPS:
         tape, start, first = display_tape(start, frame, len(tapes) + 1, back=False, first=first,
-                                          max_steps=min(STEPS_PER_TAPE, MAX_STEPS - steps))
+                                          max_steps=MAX_STEPS - steps)
         if tapes:
             tape["first"] = None
         tapes.append(tape)
@@ -165,11 +160,16 @@ _PANEL_PARAMS = set(panel.custom.JSComponent.param)
 def _katex_js() -> str:
     """Panel's bundled KaTeX (the app loads the same through ``pn.extension("katex")``)."""
     bundled = Path(panel.__file__).parent / "dist" / "bundled" / "katex"
-    found = sorted(bundled.glob("katex@*/dist/katex.min.js"))
+    found = sorted(bundled.glob("katex@*/dist/katex.min.js"), key=_version)
     if not found:
         raise RuntimeError(f"KaTeX is missing from Panel's bundled files ({bundled}): "
                            "reinstall panel.")
     return found[-1].read_text("utf-8")
+
+
+def _version(path: Path) -> tuple:
+    """(0, 16, 22) for .../katex@0.16.22/dist/katex.min.js: newest last when sorted."""
+    return tuple(int(n) if n.isdigit() else 0 for n in path.parents[1].name.split("@")[1].split("."))
 
 
 def _script(code: str) -> str:

@@ -36,7 +36,7 @@ class FilesView(Viewer):
             description="One file that steps the next iterations from here, in any browser, "
                         "with no server and no network")
         self.walkthrough_iterations = pn.widgets.IntSlider(
-            name="Iterations in the walkthrough", start=1, end=MAX_ITERATIONS, value=1,
+            label="Iterations in the walkthrough", start=1, end=MAX_ITERATIONS, value=1,
             sizing_mode="stretch_width")
         self.upload = pn.widgets.FileInput(accept=",".join(files.KINDS), sizing_mode="stretch_width",
                                            label="Load a file")

@@ -61,6 +61,9 @@ class StepTape(pn.custom.JSComponent):
     large = param.Boolean(default=False, doc="Presenter mode's larger buttons")
     quiz = param.Boolean(default=False, doc="Predict first: a step whose frame has a question "
                                             "waits for the quiz box's Reveal")
+    keep_tapes = param.Boolean(default=False, doc="Keep every tape stepped onto, for Previous: "
+                                                  "the walkthrough file has no server to send "
+                                                  "an earlier one again (export.py)")
 
     _esm = Path(__file__).parent / "js" / "player.js"
 

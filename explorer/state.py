@@ -266,6 +266,21 @@ class ExplorerState(param.Parameterized):
             self.say("success", message)
         self._stepped("rebuilt", *(["reshaped"] if reshaped else []))
 
+    def detached(self) -> "ExplorerState":
+        """A state of its own at this one's point: its network, data, settings and notation,
+        its stepper a fork.  Stepping it, or views drawing it, leave this one as it is
+        (the walkthrough file and Explorer.check draw on one)."""
+        own = ExplorerState(preset=self.preset, load_preset=self._load, budget=self.budget)
+        own.replace(self.stepper.fork(), self.X_test, self.Y_test, test_fraction=self.test_fraction)
+        with own._matching_settings():  # they describe the network given: no rebuild
+            own.param.update(image_shape=self.image_shape, init=self.init, seed=self.seed,
+                             weights=self.weights, notation=self.notation,
+                             show_bias=self.show_bias, show_numbers=self.show_numbers,
+                             edges_by=self.edges_by, speed=self.speed)
+        with param.discard_events(own):  # the graph is drawn from it afterwards
+            own.example = self.example if self.mode == "batch" else own.stepper.example
+        return own
+
     # ---- presets and the test split ----------------------------------------------
     def _split(self, preset, fraction):
         """Training and test data: the preset's own split, or all its data

@@ -57,10 +57,11 @@ def test_a_wrong_delta_is_shown_at_its_step_with_its_units_ringed():
     first = view.report.first_difference
     assert (first.quantity, first.layer) == ("delta", 2)
     assert view.report.diagnosis_name == "a_instead_of_z"
-    s = explorer.state
+    s = view.shown
     # δ^(2) is the 5th step of a batch iteration of a 3-layer net: a^(2), a^(3), J, δ^(3), δ^(2).
     assert s.stepper.position == 5 and s.stepper.last_step.kind.name == "HIDDEN_DELTA"
     assert s.example == first.where[0] - 1
+    assert explorer.state.stepper.position == 0 and explorer.state.example == 0  # the session stays
     models = rendered(view)
     ringed = models["marked_units"].data
     nodes = models["nodes"].data
@@ -77,7 +78,7 @@ def test_a_wrong_D_dashes_its_weights_at_the_gradient_step():
     view = explorer.check(lambda *args: backprop(*args, drop_m=True))
     first = view.report.first_difference
     assert (first.quantity, first.layer) == ("D", 1)  # a, z, J, δ and Δ agree
-    assert explorer.state.stepper.last_step.kind.name == "GRADIENT"
+    assert view.shown.stepper.last_step.kind.name == "GRADIENT"
     dashed = rendered(view)["failing"].data
     assert len(dashed["x0"]) == int(first.differs.sum()) > 0
 
@@ -94,3 +95,21 @@ def test_a_function_that_raises_is_reported_and_the_session_stays():
     assert "could not run" in view.verdict.object and "<img" not in view.verdict.object
     assert explorer.state.stepper.position == at
     rendered(view)
+
+
+def test_the_check_shows_the_step_in_the_iteration_the_session_is_in():
+    """From further on in the iteration (or past its update), the graph starts the same
+    iteration afresh on the weights checked and steps to the quantity; the session stays."""
+    explorer = Explorer(preset="debug")
+    for _ in range(7):
+        explorer.state.step()
+    net = explorer.state.network
+    view = explorer.check(lambda *args: backprop(*args, g_prime_at_a=True))
+    s = view.shown
+    assert (s.stepper.iteration, s.stepper.position) == (1, 5)
+    assert s.network is net or np.array_equal(s.network.unroll(), net.unroll())
+    assert explorer.state.stepper.position == 7
+    explorer.state.finish_iteration()  # after the update: the next iteration, new weights
+    view = explorer.check(lambda *args: backprop(*args, g_prime_at_a=True))
+    assert (view.shown.stepper.iteration, view.shown.stepper.position) == (2, 5)
+    assert view.report.first_difference.quantity == "delta"

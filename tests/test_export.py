@@ -87,3 +87,21 @@ def test_a_long_per_example_iteration_is_cut_at_max_steps_and_says_so():
 def test_bad_arguments_are_refused_with_a_message(preset, iterations, message):
     with pytest.raises(ValueError, match=message):
         walkthrough_html(preset, iterations=iterations)
+
+
+def test_a_session_with_zero_weights_is_recorded_with_its_own_weights_not_rebuilt():
+    """A session's settings are copied without rebuilding: zeros init, mid-iteration."""
+    state = ExplorerState(preset="xor")
+    state.init = "zeros"  # rebuilds the session with zero weights
+    for _ in range(13):  # iteration 2, after step 4
+        state.step()
+    page = walkthrough_html(state=state)
+    assert "5 steps from iteration 2, after step 4 of 9" in page
+    assert "Rebuilt" not in page
+
+
+def test_after_an_update_the_file_starts_the_next_iteration():
+    state = ExplorerState(preset="xnor")
+    state.finish_iteration()
+    page = walkthrough_html(state=state, iterations=2)
+    assert "18 steps from iteration 2." in page

@@ -201,7 +201,9 @@ export function render({ model, view }) {
   function onto(t, n) {  // move onto tape t, after n of its steps
     tape = t
     k = n
-    for (const id of tapes.keys()) { if (id < t.id - 1) { tapes.delete(id) } }
+    if (!model.keep_tapes) {  // the server sends an earlier tape again when asked ("back")
+      for (const id of tapes.keys()) { if (id < t.id - 1) { tapes.delete(id) } }
+    }
     moved(true)
   }
   function forward(press = true) {

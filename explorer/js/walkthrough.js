@@ -75,17 +75,23 @@
       player.model.tape = tapes[0]
       handAhead()
     }
+    // As the app's server does: Play stops at Reset and at a step it cannot take.
+    const stop = () => { if (player.model.playing) { player.model.playing = false } }
     function onMessage(msg) {
       const kind = msg.type
       if (kind === "at") {
-        say("")
         if (msg.id === newest) { handAhead() }
       } else if (kind === "reset") {
+        stop()
         restart()
       } else if (kind === "step" || kind === "finish") {
+        stop()
         say(tapes[tapes.length - 1].error)  // the end of the file, or why the engine stopped
       }
     }
+    // What was said is past at the user's next click or key (caught on the window, before
+    // the page acts on it: a Next at the end says it again at once).
+    for (const type of ["pointerdown", "keydown"]) { window.addEventListener(type, () => say(""), true) }
 
     for (const component of data.components) {
       if (component.host === "player") {
@@ -113,6 +119,11 @@
       })
     } else if (++tries < WAIT_TRIES) {
       setTimeout(wait, WAIT_MS)
+    } else {
+      const notice = document.getElementById("notice")
+      notice.textContent = "This walkthrough could not start: the graph did not load. " +
+        "Open the file again, in an up-to-date browser."
+      notice.hidden = false
     }
   }
   wait()

@@ -135,9 +135,49 @@ def test_arrow_keys_reset_and_the_end_of_the_walkthrough(offline, tmp_path):
     assert not differences(start, numbers(page))
     expect(page.locator("#notice")).to_be_hidden()
     click(page, "Play")  # steps on its own, 2 a second, until Pause
-    expect(page.locator("#status")).to_contain_text(f"step 2/{steps}")
+    page.wait_for_function("() => /step [2-9]\\//.test(document.getElementById('status').textContent)")
     click(page, "Pause")
     expect(page.get_by_role("button", name="Play")).to_be_visible()
+    paused = page.locator("#status").inner_text()
+    page.wait_for_timeout(1200)  # more than two ticks of Play
+    assert page.locator("#status").inner_text() == paused
+
+
+def step_of(page) -> tuple[int, int]:
+    """(iteration, step) the status line shows."""
+    text = page.locator("#status").inner_text()
+    iteration = int(text.split("iteration ")[1].split(" ")[0])
+    step = int(text.split("step ")[1].split("/")[0])
+    return iteration, step
+
+
+def test_previous_goes_back_across_every_iteration_and_finish_stays_in_its_iteration(offline,
+                                                                                     tmp_path):
+    """Three per-example iterations of xnor (27 steps each): Finish, then Next to the end,
+    then Previous all the way back to the start, across both boundaries."""
+    from explorer.state import ExplorerState
+    state = ExplorerState(preset="xnor")
+    state.mode = "per_example"
+    path = tmp_path / "xnor.html"
+    path.write_text(walkthrough_html(state=state, iterations=3), encoding="utf-8")
+    page = offline
+    open_offline(page, path)
+    start = numbers(page)
+    click(page, "Next step")
+    click(page, "Finish iteration")
+    expect(page.locator("#status")).to_contain_text("iteration 1 · step 27/27")
+    click(page, "Finish iteration")
+    expect(page.locator("#status")).to_contain_text("iteration 2 · step 27/27")
+    for _ in range(27):
+        click(page, "Next step")
+    expect(page.locator("#status")).to_contain_text("iteration 3 · step 27/27")
+    click(page, "Finish iteration")
+    expect(page.locator("#notice")).to_contain_text("end of the walkthrough: it holds 81 steps")
+    for _ in range(81):
+        click(page, "Previous step")
+    expect(page.locator("#status")).to_contain_text("iteration 1 · step 0/27")
+    assert not differences(start, numbers(page))
+    expect(page.get_by_role("button", name="Previous step")).to_be_disabled()
 
 
 def test_the_apps_download_is_a_walkthrough_from_where_the_session_is(page, offline, explorer_server,
