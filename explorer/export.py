@@ -67,7 +67,8 @@ def walkthrough_html(preset: str | None = None, *, state: ExplorerState | None =
         raise ValueError(f"iterations must be a whole number ≥ 1, not {iterations!r}.")
     # A session of our own to draw with: the caller's is never moved or watched.
     own = ExplorerState(preset=preset) if state is None else state.detached()
-    graph, status, equation = GraphView(state=own, served=False), StatusLine(state=own), EquationView(state=own)
+    graph = GraphView(state=own, served=False)
+    status, equation = StatusLine(state=own), EquationView(state=own)
     tapes, steps = _record(own, graph, iterations)
     # The player asks for the step after a tape whose "error" says why it is refused: at the
     # end of the file, that is the end (or the engine's reason, if it refused a step).
@@ -96,8 +97,6 @@ def walkthrough_html(preset: str | None = None, *, state: ExplorerState | None =
                                          "katex": _script(_katex_js()),
                                          "host": _script((JS / "walkthrough.js").read_text("utf-8")),
                                          "styles": _styles()})
-
-
 
 
 def _record(state: ExplorerState, graph: GraphView, iterations: int) -> tuple[list, int]:
