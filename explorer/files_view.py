@@ -33,7 +33,7 @@ class FilesView(Viewer):
         self.walkthrough = pn.widgets.FileDownload(
             callback=self._walkthrough, filename="backprop-explorer-walkthrough.html",
             label="Download walkthrough (HTML)", sizing_mode="stretch_width",
-            description="One file that steps the next iterations from here, in any browser, "
+            description="One file that steps the next iterations from here, in a browser, "
                         "with no server and no network")
         self.walkthrough_iterations = pn.widgets.IntSlider(
             label="Iterations in the walkthrough", start=1, end=MAX_ITERATIONS, value=1,
